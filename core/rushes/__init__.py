@@ -1,0 +1,22 @@
+"""rushes: AI operators for film post-production, one core for Blender, Nuke and DaVinci Resolve."""
+from __future__ import annotations
+
+from .errors import (Cancelled, MediaError, MissingFramesError, ModelError, OutputError, ParameterError,
+                     RushesError, UnknownOperatorError)
+from .operators import Context, Operator, Param, discover, get_operator
+from .results import Cuts, Shot
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Cancelled", "Context", "Cuts", "MediaError", "MissingFramesError", "ModelError", "Operator",
+    "OutputError", "Param", "ParameterError", "RushesError", "Shot", "UnknownOperatorError",
+    "discover", "get_operator", "run",
+]
+
+
+def run(*args, **kwargs):
+    """Run an operator in this process; see rushes.runner.run."""
+    from .runner import run as _run
+
+    return _run(*args, **kwargs)

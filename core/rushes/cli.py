@@ -1,0 +1,136 @@
+"""The `rushes` command: list operators, run one on a file, manage models."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .errors import ParameterError, RushesError
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ParameterError(f"--param {pair!r} is not KEY=VALUE")
+        params[key.strip()] = value
+    return params
+
+
+def _cmd_ops(args: argparse.Namespace) -> int:
+    from .operators import discover
+
+    ops = discover()
+    if args.json:
+        print(json.dumps([op.describe() for op in ops.values()], indent=2))
+        return 0
+    width = max((len(n) for n in ops), default=10)
+    for name, op in ops.items():
+        print(f"{name:<{width}}  {op.summary}")
+        for p in op.params:
+            rng = f" {{{', '.join(p.choices)}}}" if p.choices else (
+                f" [{p.min:g}..{p.max:g}]" if p.min is not None and p.max is not None else "")
+            print(f"{'':<{width}}    {p.name}={p.default}{rng}  {p.help}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .modelstore import ModelStore
+    from .runner import run
+
+    params = _parse_params(args.param or [])
+    bar = None if args.quiet else tqdm(total=100, unit="%", file=sys.stderr, leave=False,
+                                       bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+
+    def progress(fraction: float, message: str) -> None:
+        if bar is not None:
+            bar.set_description_str(message[:60], refresh=False)
+            bar.update(round(fraction * 100) - bar.n)
+
+    try:
+        out = run(args.operator, args.input, args.out, params, progress=progress,
+                  models=ModelStore(wheelhouse=args.wheelhouse))
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = ""
+    if hasattr(out.result, "shots"):
+        summary = f" ({len(out.result.shots)} shots, {len(out.result.cuts)} cuts)"
+    names = ", ".join(p.name for p in out.files)
+    print(f"rushes: {out.operator} wrote {names} to {out.out_dir.resolve()}{summary}")
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from .modelstore import ModelStore
+
+    store = ModelStore(wheelhouse=args.wheelhouse)
+    ids = args.ids or list(store.manifests)
+    if args.action == "list":
+        for mid in ids:
+            m = store.manifest(mid)
+            print(f"{mid:<14} {store.status(mid):<9} {m.requirement:<30} {m.license:<8} {m.title}")
+        return 0
+    if args.action == "fetch":
+        for mid in ids:
+            entry = store.ensure(mid, progress=lambda msg: print(f"rushes: {msg}", file=sys.stderr))
+            print(f"rushes: {mid} ready in {entry}")
+        return 0
+    bad = 0
+    for mid in ids:
+        verdict = store.verify(mid)
+        bad += not verdict.endswith(": ready")
+        print(verdict)
+    return 1 if bad else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rushes", description="AI operators for film post-production")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ops = sub.add_parser("ops", help="list operators and their parameters")
+    ops.add_argument("--json", action="store_true", help="machine-readable, with each parameter schema")
+    ops.set_defaults(func=_cmd_ops)
+
+    run = sub.add_parser("run", help="run an operator on a movie, sequence, image or audio file")
+    run.add_argument("operator", help="operator name, e.g. detect.shots")
+    run.add_argument("input", help="movie file, or sequence pattern such as plate.####.exr")
+    run.add_argument("--out", required=True, help="output folder")
+    run.add_argument("--param", "-p", action="append", metavar="KEY=VALUE", help="operator parameter")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    run.add_argument("--from", dest="wheelhouse", type=Path, help="offline wheelhouse folder for model artifacts")
+    run.set_defaults(func=_cmd_run)
+
+    models = sub.add_parser("models", help="list, fetch or verify model artifacts")
+    models.add_argument("action", choices=("list", "fetch", "verify"))
+    models.add_argument("ids", nargs="*", help="model ids (default: all)")
+    models.add_argument("--from", dest="wheelhouse", type=Path,
+                        help="offline wheelhouse folder holding the pinned artifacts (or RUSHES_WHEELHOUSE)")
+    models.set_defaults(func=_cmd_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RushesError as exc:
+        print(f"rushes: error: {exc.line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rushes: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: one line, the traceback only on request
+        if os.environ.get("RUSHES_DEBUG"):
+            raise
+        print(f"rushes: internal error: {type(exc).__name__}: {exc} (set RUSHES_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

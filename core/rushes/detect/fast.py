@@ -1,0 +1,127 @@
+"""Fast content detector: HSV histogram and thumbnail differences with adaptive thresholds.
+
+Hard cuts: the frame-to-frame difference must stand out from its neighbours (a ratio, so fast
+motion, which raises every difference, does not fire) and from the frames just before and after
+(so a flash of 1-3 frames, after which the picture returns, does not fire). Dissolves and fades:
+a frame in the middle of a gradual transition is the average of the frames either side of it,
+which camera motion is not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SIZE = (64, 36)  # (width, height) frames are scaled to, by the decoder's pinned scaler
+HIST_BINS = (16, 8, 8)  # H, S, V
+
+
+def _hsv_hist(rgb: np.ndarray) -> np.ndarray:
+    x = rgb.reshape(-1, 3).astype(np.float32) / 255.0
+    r, g, b = x[:, 0], x[:, 1], x[:, 2]
+    v = x.max(axis=1)
+    c = v - x.min(axis=1)
+    s = np.where(v > 0, c / np.maximum(v, 1e-6), 0.0)
+    safe = np.maximum(c, 1e-6)
+    h = np.where(v == r, (g - b) / safe, np.where(v == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe))
+    h = np.where(c > 0, (h / 6.0) % 1.0, 0.0)
+    parts = []
+    for values, bins in zip((h, s, v), HIST_BINS):
+        idx = np.minimum((values * bins).astype(np.int32), bins - 1)
+        parts.append(np.bincount(idx, minlength=bins) / len(idx))
+    return np.concatenate(parts).astype(np.float32)
+
+
+@dataclass
+class FastFeatures:
+    """Per-frame features, about 2 KB a frame: HSV histograms and 32x18 thumbnails."""
+
+    hists: list[np.ndarray] = field(default_factory=list)
+    thumbs: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, rgb: np.ndarray) -> None:
+        self.hists.append(_hsv_hist(rgb))
+        h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
+        small = rgb[:h, :w].reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
+        self.thumbs.append(small.astype(np.float32))
+
+
+def detect(features: FastFeatures, adaptive_ratio: float = 3.0, min_score: float = 0.12,
+           window: int = 4, flash_frames: int = 3, dissolves: bool = True,
+           dissolve_min: float = 24.0) -> list[tuple[int, float]]:
+    """Transitions as (index of the first frame of the new shot, confidence 0-1)."""
+    n = len(features.thumbs)
+    if n < 2:
+        return []
+    hists = np.stack(features.hists)
+    thumbs = np.stack(features.thumbs)
+    hist_d = np.zeros(n, np.float32)
+    pix_d = np.zeros(n, np.float32)
+    hist_d[1:] = 0.5 * np.abs(hists[1:] - hists[:-1]).sum(axis=1) / 3.0
+    pix_d[1:] = np.abs(thumbs[1:] - thumbs[:-1]).mean(axis=(1, 2, 3))
+    score = hist_d + pix_d / 255.0
+
+    found: list[tuple[int, float]] = []
+    for t in range(1, n):
+        if score[t] < min_score:
+            continue
+        lo, hi = max(1, t - window), min(n, t + window + 1)
+        neighbours = np.concatenate([score[lo:t], score[t + 1:hi]])
+        base = float(neighbours.mean()) if len(neighbours) else 0.0
+        ratio = score[t] / max(base, 1e-3)
+        if ratio < adaptive_ratio:
+            continue
+        if _is_flash(thumbs, t, flash_frames, pix_d[t]):
+            continue
+        found.append((t, float(min(1.0, score[t] / (2 * min_score)) * min(1.0, ratio / (2 * adaptive_ratio)) ** 0.5)))
+    if dissolves:
+        found += _dissolves(thumbs, pix_d, dissolve_min)
+    return found
+
+
+def _is_flash(thumbs: np.ndarray, t: int, k: int, jump: float) -> bool:
+    """True when a frame shortly before t matches a frame shortly after: the picture came back."""
+    n = len(thumbs)
+    for i in range(1, k + 1):
+        if t - i < 0:
+            break
+        for j in range(0, k + 1):
+            if t + j >= n or (i == 1 and j == 0):
+                continue
+            if j - (-i) > k + 1:
+                continue
+            if np.abs(thumbs[t + j] - thumbs[t - i]).mean() < 0.35 * jump:
+                return True
+    return False
+
+
+def _dissolves(thumbs: np.ndarray, pix_d: np.ndarray, dissolve_min: float) -> list[tuple[int, float]]:
+    """Centres of gradual transitions, found by the linearity of a cross-fade."""
+    n = len(thumbs)
+    best = np.zeros(n, np.float32)
+    for h in (4, 8, 12):
+        if n <= 2 * h:
+            continue
+        a, mid, b = thumbs[: n - 2 * h], thumbs[h: n - h], thumbs[2 * h:]
+        span = np.abs(b - a).mean(axis=(1, 2, 3))
+        residual = np.abs(mid - 0.5 * (a + b)).mean(axis=(1, 2, 3))
+        # The change must be spread over the window, not one jump (that is a hard cut).
+        steps = np.lib.stride_tricks.sliding_window_view(pix_d[1:], 2 * h)[: n - 2 * h]
+        spread = steps.max(axis=1) < 0.4 * span
+        ok = (span > dissolve_min) & (residual < 0.25 * span) & spread
+        value = np.where(ok, span * (1 - residual / np.maximum(span, 1e-6)), 0.0)
+        best[h: n - h] = np.maximum(best[h: n - h], value)
+    out = []
+    t = 0
+    while t < n:
+        if best[t] <= 0:
+            t += 1
+            continue
+        start = t
+        while t < n and best[t] > 0:
+            t += 1
+        run = best[start:t]
+        # The centre of the run of qualifying frames is the centre of the transition.
+        centre = start + (t - start) // 2
+        out.append((int(centre), float(min(1.0, run.max() / (3 * dissolve_min)))))
+    return out

@@ -1,0 +1,121 @@
+"""detect.shots: shot boundaries (hard cuts, dissolves, fades) in a movie or an image sequence."""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..media import ImageSequence, Movie, exact_rate, open_frames
+from ..operators import Context, Operator, Param
+from ..results import Cuts
+
+
+def _frames(media: Movie | ImageSequence, size: tuple[int, int], params: dict) -> Iterator[tuple[int, np.ndarray]]:
+    if isinstance(media, ImageSequence):
+        return media.frames(size=size, colorspace=params["colorspace"])
+    return media.frames(size=size)
+
+
+def transitions_to_cuts(probabilities: np.ndarray, threshold: float) -> list[tuple[int, float]]:
+    """Runs of frames above threshold -> (first frame of the new shot, peak probability).
+
+    TransNetV2 marks the last frame of the outgoing shot for a hard cut and the frames of a
+    gradual transition; the cut is placed after the most confident frame of each run.
+    """
+    above = probabilities > threshold
+    out, t, n = [], 0, len(probabilities)
+    while t < n:
+        if not above[t]:
+            t += 1
+            continue
+        start = t
+        while t < n and above[t]:
+            t += 1
+        peak = start + int(np.argmax(probabilities[start:t]))
+        if peak + 1 < n:
+            out.append((peak + 1, float(probabilities[peak])))
+    return out
+
+
+def enforce_min_length(found: list[tuple[int, float]], frame_count: int, min_length: int) -> list[tuple[int, float]]:
+    """Keep the most confident cuts such that no shot is shorter than min_length frames."""
+    kept: list[tuple[int, float]] = []
+    for index, conf in sorted(found, key=lambda c: -c[1]):
+        if index < min_length or frame_count - index < min_length:
+            continue
+        if all(abs(index - k) >= min_length for k, _ in kept):
+            kept.append((index, conf))
+    return sorted(kept)
+
+
+class DetectShots(Operator):
+    name = "detect.shots"
+    summary = "Find shot boundaries (cuts, dissolves, fades) and write an edit as OTIO, EDL, CSV and JSON"
+    inputs = ("movie", "sequence")
+    result = "Cuts"
+    output_stem = "shots"
+    params = (
+        Param("method", str, "transnet", "Method",
+              "transnet: TransNetV2 network (best on dissolves and flashes); fast: histogram detector",
+              choices=("transnet", "fast")),
+        Param("threshold", float, 0.5, "Threshold",
+              "TransNetV2 transition probability above which a cut is declared", min=0.01, max=0.99),
+        Param("adaptive_ratio", float, 3.0, "Adaptive ratio",
+              "fast method: how far a frame difference must stand out from its neighbours", min=1.2, max=20.0),
+        Param("min_shot_length", int, 6, "Minimum shot length",
+              "shortest shot in frames; weaker cuts closer than this are dropped", min=1, max=10000),
+        Param("backend", str, "onnx", "Backend", "inference engine for TransNetV2: onnx (ONNX Runtime) or torch",
+              choices=("onnx", "torch")),
+        Param("fps", float, 24.0, "Sequence frame rate",
+              "frame rate of image sequences (23.976, 29.97 are taken as exact NTSC rates); movies use their own",
+              min=1.0, max=240.0),
+        Param("allow_missing", bool, False, "Allow missing frames",
+              "continue over missing sequence frames, holding the previous frame"),
+        Param("colorspace", str, "auto", "Input colour space",
+              "OpenColorIO colour space of sequence frames; auto: the file's tag, else linear for float files"),
+    )
+
+    def open_input(self, path: str, params: dict[str, Any]) -> Movie | ImageSequence:
+        rate = exact_rate(Fraction(str(params["fps"])))
+        return open_frames(path, rate=rate, allow_missing=params["allow_missing"])
+
+    def run(self, media: Movie | ImageSequence, params: dict[str, Any], ctx: Context) -> Cuts:
+        total = max(media.frame_count, 1)
+        label = "TransNetV2" if params["method"] == "transnet" else "fast"
+
+        def counted(frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
+            for index, image in frames:
+                if index % 25 == 0:
+                    ctx.report(index / total, f"{label}: frame {index}/{total}")
+                yield image
+
+        if params["method"] == "transnet":
+            from .transnet import SIZE, TransNetPredictor
+
+            model_dir = ctx.models.ensure("transnetv2", progress=lambda m: ctx.report(0.0, m))
+            predictor = TransNetPredictor(model_dir, backend=params["backend"])
+            probs = np.array([single for single, _ in predictor.predict(counted(_frames(media, SIZE, params)))])
+            found = transitions_to_cuts(probs, params["threshold"])
+            analysed = len(probs)
+        else:
+            from . import fast
+
+            features = fast.FastFeatures()
+            for image in counted(_frames(media, fast.SIZE, params)):
+                features.add(image)
+            found = fast.detect(features, adaptive_ratio=params["adaptive_ratio"])
+            analysed = len(features.thumbs)
+        found = enforce_min_length(found, analysed, params["min_shot_length"])
+        ctx.report(1.0, f"{label}: {len(found)} cuts in {analysed} frames")
+        info = getattr(media, "info", None)
+        return Cuts(
+            source=str(media.path),
+            rate=media.rate,
+            first_frame=media.first_frame,
+            frame_count=analysed,
+            cuts=[media.first_frame + i for i, _ in found],
+            confidence=[c for _, c in found],
+            method=f"{label} ({params['backend']})" if params["method"] == "transnet" else label,
+            start_timecode=info.start_timecode if info else None,
+        )

@@ -1,0 +1,25 @@
+"""Interchange: translate results into files editors and hosts load (OTIO, EDL, CSV, JSON).
+
+Like OpenTimelineIO's adapters, each writer only translates a result; `WRITERS` declares which
+writers apply to which result type.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from ..outputs import write_text_atomic
+from . import cuts as _cuts
+
+Writer = Callable[[Any], str]
+
+WRITERS: dict[str, dict[str, Writer]] = {
+    "Cuts": {"json": _cuts.to_json, "otio": _cuts.to_otio, "edl": _cuts.to_edl, "csv": _cuts.to_csv},
+}
+
+
+def write_result(result: Any, kind: str, out_dir: Path, stem: str, sources: list[str | Path] = ()) -> list[Path]:
+    """Write every format registered for this result kind as `out_dir/stem.ext`, atomically."""
+    # Render everything before writing anything, so a failing writer leaves no partial set.
+    texts = {ext: writer(result) for ext, writer in WRITERS[kind].items()}
+    return [write_text_atomic(out_dir / f"{stem}.{ext}", text, sources) for ext, text in texts.items()]

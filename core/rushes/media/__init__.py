@@ -1,0 +1,33 @@
+"""Media I/O: movies and audio (PyAV), image sequences and images (OpenImageIO), colour (OpenColorIO).
+
+Detectors receive frames from here, never file paths.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from ..errors import MediaError
+from .movie import Movie, MovieInfo, probe
+from .sequence import ImageSequence, SequencePattern, is_sequence_path, parse_pattern, read_image
+from .timecode import exact_rate, frame_to_timecode, timecode_to_frame
+
+IMAGE_EXTENSIONS = {".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".bmp", ".hdr", ".cin"}
+
+
+def open_frames(path: str | Path, rate: Fraction | None = None,
+                allow_missing: bool = False) -> Movie | ImageSequence:
+    """Open a movie or an image sequence as a frame source (rate overrides a sequence's default)."""
+    p = Path(path)
+    if is_sequence_path(p) and not p.exists():
+        return ImageSequence(p, rate=rate, allow_missing=allow_missing)
+    if p.suffix.lower() in IMAGE_EXTENSIONS and p.exists():
+        raise MediaError("is a single image; give the sequence pattern (e.g. plate.####.exr)", p)
+    return Movie(p)
+
+
+__all__ = [
+    "ImageSequence", "MediaError", "Movie", "MovieInfo", "SequencePattern", "exact_rate",
+    "frame_to_timecode", "is_sequence_path", "open_frames", "parse_pattern", "probe", "read_image",
+    "timecode_to_frame",
+]

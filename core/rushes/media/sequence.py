@@ -1,0 +1,189 @@
+"""Image sequences: `plate.%04d.exr`, `plate.####.exr`, `plate.1001-1100#.exr`, read with OpenImageIO."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import MediaError, MissingFramesError
+from . import color
+
+# Rate for sequences with no rate of their own; the CLI's --param fps overrides.
+DEFAULT_RATE = Fraction(24)
+
+_PRINTF = re.compile(r"%0?(\d*)d")
+_RANGE_HASH = re.compile(r"(-?\d+)-(-?\d+)([#@]+)")
+_HASH = re.compile(r"#+|@+")
+
+
+@dataclass(frozen=True)
+class SequencePattern:
+    """A parsed pattern: `prefix` + zero-padded frame + `suffix`, and an optional explicit range."""
+
+    folder: Path
+    prefix: str
+    suffix: str
+    padding: int
+    first: int | None = None
+    last: int | None = None
+
+    def path(self, frame: int) -> Path:
+        sign = "-" if frame < 0 else ""
+        return self.folder / f"{self.prefix}{sign}{abs(frame):0{self.padding}d}{self.suffix}"
+
+    @property
+    def display(self) -> str:
+        return str(self.folder / f"{self.prefix}{'#' * self.padding}{self.suffix}")
+
+
+def parse_pattern(path: str | Path) -> SequencePattern | None:
+    """The sequence pattern in a path, or None when the name has no frame token."""
+    path = Path(path)
+    name = path.name
+    m = _RANGE_HASH.search(name)
+    if m:
+        token = m.group(3)
+        # RV style: a single '#' means four digits, '@' one digit each.
+        padding = 4 if token == "#" else len(token)
+        return SequencePattern(path.parent, name[: m.start()], name[m.end():], padding,
+                               int(m.group(1)), int(m.group(2)))
+    m = _PRINTF.search(name)
+    if m:
+        return SequencePattern(path.parent, name[: m.start()], name[m.end():], int(m.group(1) or 1))
+    matches = list(_HASH.finditer(name))
+    if matches:
+        m = matches[-1]
+        return SequencePattern(path.parent, name[: m.start()], name[m.end():], len(m.group(0)))
+    return None
+
+
+def is_sequence_path(path: str | Path) -> bool:
+    return parse_pattern(path) is not None
+
+
+def _scan(pattern: SequencePattern) -> list[int]:
+    if not pattern.folder.is_dir():
+        raise MediaError("folder does not exist", pattern.folder)
+    rx = re.compile(re.escape(pattern.prefix) + r"(-?\d+)" + re.escape(pattern.suffix) + r"$")
+    frames = []
+    for entry in pattern.folder.iterdir():
+        m = rx.match(entry.name)
+        # Unpadded names (frame 1 as "1") only count when the pattern has padding 1.
+        if m and len(m.group(1).lstrip("-")) >= pattern.padding:
+            frames.append(int(m.group(1)))
+    return sorted(frames)
+
+
+class ImageSequence:
+    """A numbered image sequence. Missing or 0-byte frames raise MissingFramesError unless allowed."""
+
+    def __init__(self, path: str | Path, rate: Fraction | None = None, allow_missing: bool = False):
+        pattern = parse_pattern(path)
+        if pattern is None:
+            raise MediaError("not an image sequence pattern (use plate.%04d.exr or plate.####.exr)", path)
+        self.pattern = pattern
+        self.rate = rate or DEFAULT_RATE
+        present = [f for f in _scan(pattern) if pattern.path(f).stat().st_size > 0]
+        if pattern.first is not None:
+            first, last = pattern.first, pattern.last
+            if last < first:
+                raise MediaError(f"frame range {first}-{last} is empty", pattern.display)
+        elif present:
+            first, last = present[0], present[-1]
+        else:
+            raise MediaError("no frames found", pattern.display)
+        have = set(present)
+        self.missing = [f for f in range(first, last + 1) if f not in have]
+        self.first_frame, self.last_frame = first, last
+        if self.missing and not allow_missing:
+            raise MissingFramesError(
+                f"{len(self.missing)} missing or empty frame(s): {_ranges(self.missing)}"
+                " (use --param allow_missing=true to hold the previous frame)",
+                pattern.display, self.missing)
+        if len(self.missing) == last - first + 1:
+            raise MediaError("no readable frames in range", pattern.display)
+
+    @property
+    def path(self) -> str:
+        return self.pattern.display
+
+    @property
+    def frame_count(self) -> int:
+        return self.last_frame - self.first_frame + 1
+
+    def frames(self, start: int = 0, stop: int | None = None,
+               size: tuple[int, int] | None = None,
+               colorspace: str = "auto") -> Iterator[tuple[int, np.ndarray]]:
+        """Yield (index, display-referred RGB uint8) like Movie.frames; index 0 = first frame.
+
+        Missing frames (when allowed) repeat the previous frame, so cuts are not invented at holes.
+        """
+        stop = self.frame_count if stop is None else min(stop, self.frame_count)
+        held: np.ndarray | None = None
+        missing = set(self.missing)
+        for index in range(start, stop):
+            number = self.first_frame + index
+            if number in missing:
+                if held is None:
+                    held = self._first_readable(number, size, colorspace)
+                yield index, held
+                continue
+            held = self.read_display(number, size, colorspace)
+            yield index, held
+
+    def _first_readable(self, number, size, colorspace) -> np.ndarray:
+        for n in range(number, self.last_frame + 1):
+            if n not in self.missing:
+                return self.read_display(n, size, colorspace)
+        raise MediaError("no readable frames in range", self.path)
+
+    def read(self, number: int) -> tuple[np.ndarray, dict]:
+        return read_image(self.pattern.path(number))
+
+    def read_display(self, number: int, size: tuple[int, int] | None, colorspace: str) -> np.ndarray:
+        pixels, meta = self.read(number)
+        return color.to_display_rgb8(pixels, meta, colorspace, size)
+
+
+def read_image(path: Path) -> tuple[np.ndarray, dict]:
+    """Read an image with OpenImageIO: float32 or native pixels HxWxC, plus format metadata."""
+    import OpenImageIO as oiio
+
+    if not path.exists():
+        raise MediaError("file does not exist", path)
+    if path.stat().st_size == 0:
+        raise MediaError("empty file (0 bytes)", path)
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:
+        raise MediaError(f"not a readable image ({oiio.geterror().strip() or 'unknown format'})", path)
+    try:
+        spec = inp.spec()
+        pixels = inp.read_image(0, 0, 0, spec.nchannels, "float")
+        if pixels is None:
+            raise MediaError(f"corrupt image ({inp.geterror().strip()})", path)
+        meta = {
+            "format": str(spec.format),
+            "channels": list(spec.channelnames),
+            "colorspace": spec.get_string_attribute("oiio:ColorSpace", ""),
+            "file_format": inp.format_name(),
+        }
+    finally:
+        inp.close()
+    pixels = np.asarray(pixels, dtype=np.float32).reshape(spec.height, spec.width, spec.nchannels)
+    return pixels, meta
+
+
+def _ranges(frames: list[int]) -> str:
+    out, start, prev = [], frames[0], frames[0]
+    for f in frames[1:] + [None]:
+        if f is not None and f == prev + 1:
+            prev = f
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if f is not None:
+            start = prev = f
+    return ", ".join(out[:10]) + (" ..." if len(out) > 10 else "")

