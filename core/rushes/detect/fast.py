@@ -99,7 +99,7 @@ def _dissolves(thumbs: np.ndarray, pix_d: np.ndarray, dissolve_min: float) -> li
     """Centres of gradual transitions, found by the linearity of a cross-fade."""
     n = len(thumbs)
     best = np.zeros(n, np.float32)
-    for h in (4, 8, 12):
+    for h in (8, 12):  # shorter spans confuse motion with mixing
         if n <= 2 * h:
             continue
         a, mid, b = thumbs[: n - 2 * h], thumbs[h: n - h], thumbs[2 * h:]
@@ -108,20 +108,14 @@ def _dissolves(thumbs: np.ndarray, pix_d: np.ndarray, dissolve_min: float) -> li
         # The change must be spread over the window, not one jump (that is a hard cut).
         steps = np.lib.stride_tricks.sliding_window_view(pix_d[1:], 2 * h)[: n - 2 * h]
         spread = steps.max(axis=1) < 0.4 * span
-        ok = (span > dissolve_min) & (residual < 0.25 * span) & spread
+        ok = (span > dissolve_min) & (residual < 0.36 * span) & spread
         value = np.where(ok, span * (1 - residual / np.maximum(span, 1e-6)), 0.0)
         best[h: n - h] = np.maximum(best[h: n - h], value)
-    out = []
-    t = 0
-    while t < n:
-        if best[t] <= 0:
-            t += 1
-            continue
-        start = t
-        while t < n and best[t] > 0:
-            t += 1
-        run = best[start:t]
-        # The centre of the run of qualifying frames is the centre of the transition.
-        centre = start + (t - start) // 2
-        out.append((int(centre), float(min(1.0, run.max() / (3 * dissolve_min)))))
-    return out
+    # Runs of qualifying centres; runs a few frames apart (a fade out, black, a fade in) are one transition.
+    runs: list[list[int]] = []
+    for t in np.flatnonzero(best > 0):
+        if runs and t - runs[-1][1] <= 12:
+            runs[-1][1] = int(t)
+        else:
+            runs.append([int(t), int(t)])
+    return [((a + b + 1) // 2, float(min(1.0, best[a:b + 1].max() / (3 * dissolve_min)))) for a, b in runs]
