@@ -44,13 +44,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
     params = _parse_params(args.param or [])
-    bar = None if args.quiet else tqdm(total=100, unit="%", file=sys.stderr, leave=False,
-                                       bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+    bar = None  # created on the first report, so argument errors print nothing but the error
 
     def progress(fraction: float, message: str) -> None:
-        if bar is not None:
-            bar.set_description_str(message[:60], refresh=False)
-            bar.update(round(fraction * 100) - bar.n)
+        nonlocal bar
+        if args.quiet:
+            return
+        if bar is None:
+            bar = tqdm(total=100, unit="%", file=sys.stderr, leave=False,
+                       bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+        bar.set_description_str(message[:60], refresh=False)
+        bar.update(round(fraction * 100) - bar.n)
 
     try:
         out = run(args.operator, args.input, args.out, params, progress=progress,
@@ -75,6 +79,11 @@ def _cmd_models(args: argparse.Namespace) -> int:
         for mid in ids:
             m = store.manifest(mid)
             print(f"{mid:<14} {store.status(mid):<9} {m.requirement:<30} {m.license:<8} {m.title}")
+        return 0
+    if args.action == "path":
+        if len(ids) != 2:
+            raise ParameterError("usage: rushes models path MODEL FILE")
+        print(store.path(ids[0], ids[1], progress=lambda msg: print(f"rushes: {msg}", file=sys.stderr)))
         return 0
     if args.action == "fetch":
         for mid in ids:
@@ -105,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--from", dest="wheelhouse", type=Path, help="offline wheelhouse folder for model artifacts")
     run.set_defaults(func=_cmd_run)
 
-    models = sub.add_parser("models", help="list, fetch or verify model artifacts")
-    models.add_argument("action", choices=("list", "fetch", "verify"))
+    models = sub.add_parser("models", help="list, fetch or verify models; path MODEL FILE prints a cached file")
+    models.add_argument("action", choices=("list", "fetch", "verify", "path"))
     models.add_argument("ids", nargs="*", help="model ids (default: all)")
     models.add_argument("--from", dest="wheelhouse", type=Path,
                         help="offline wheelhouse folder holding the pinned artifacts (or RUSHES_WHEELHOUSE)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from ..media.timecode import frame_to_timecode
@@ -44,6 +45,7 @@ def timeline(cuts: Cuts):
     available = otio.opentime.TimeRange(otio.opentime.RationalTime(cuts.first_frame, rate),
                                         otio.opentime.RationalTime(cuts.frame_count, rate))
     conf = dict(zip(cuts.cuts, cuts.confidence))
+    reel = re.sub(r"[^A-Za-z0-9_]", "", source.stem)[:8] or "AX"  # CMX3600 reels: 8 plain characters
     for number, shot in enumerate(cuts.shots, 1):
         ref = otio.schema.ExternalReference(target_url=_url(source), available_range=available)
         clip = otio.schema.Clip(
@@ -51,6 +53,7 @@ def timeline(cuts: Cuts):
             source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(shot.start, rate),
                                                  otio.opentime.RationalTime(shot.duration, rate)))
         clip.metadata["rushes"] = {"shot": number, "start": shot.start, "end": shot.end, "source": name}
+        clip.metadata["cmx_3600"] = {"reel": reel}
         if shot.start in conf:
             marker = otio.schema.Marker(
                 name=f"cut {number - 1}>{number}",

@@ -1,0 +1,108 @@
+"""The `rushes` command: exit codes, one-line errors, nothing half-written, final line names the output."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def rushes(*args, cwd=None):
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    return subprocess.run([sys.executable, "-m", "rushes.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env=env)
+
+
+def assert_one_line_error(proc, *needles):
+    assert proc.returncode == 2, proc.stderr
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_ops_lists_and_describes():
+    table = rushes("ops")
+    assert table.returncode == 0 and "detect.shots" in table.stdout
+    schema = json.loads(rushes("ops", "--json").stdout)
+    assert schema[0]["name"] == "detect.shots"
+    assert {p["name"] for p in schema[0]["params"]} >= {"method", "threshold", "min_shot_length"}
+
+
+def test_run_writes_all_formats(edit_clip, tmp_path):
+    clip, truth = edit_clip
+    out = tmp_path / "out folder ü"
+    proc = rushes("run", "detect.shots", clip, "--out", out, "-p", "method=fast")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["shots.csv", "shots.edl", "shots.json", "shots.otio"]
+    last = proc.stdout.strip().splitlines()[-1]
+    assert str(out.resolve()) in last and "shots" in last
+    data = json.loads((out / "shots.json").read_text())
+    assert data["shots"][-1]["end"] == truth["frames"]
+
+
+@pytest.fixture()
+def bad_inputs(tmp_path, sample_clip):
+    empty = tmp_path / "empty take.mp4"
+    empty.write_bytes(b"")
+    text = tmp_path / "readme.mp4"
+    text.write_text("not a movie\n" * 100)
+    corrupt = tmp_path / "corrupt.mp4"
+    data = bytearray(sample_clip.read_bytes())
+    corrupt.write_bytes(bytes(data[: len(data) // 2]))
+    return {"empty": empty, "text": text, "corrupt": corrupt}
+
+
+@pytest.mark.parametrize("case,needle", [("empty", "0 bytes"), ("text", "not a readable movie"),
+                                         ("corrupt", "corrupt")])
+def test_bad_movies(bad_inputs, tmp_path, case, needle):
+    out = tmp_path / "out"
+    proc = rushes("run", "detect.shots", bad_inputs[case], "--out", out, "-q")
+    assert_one_line_error(proc, needle, bad_inputs[case].name)
+    assert not out.exists()
+
+
+def test_usage_errors(edit_clip, tmp_path):
+    clip, _ = edit_clip
+    out = tmp_path / "out"
+    assert_one_line_error(rushes("run", "detect.shot", clip, "--out", out), "unknown operator")
+    assert_one_line_error(rushes("run", "detect.shots", clip, "--out", out, "-p", "threshold=2"), "out of range")
+    assert_one_line_error(rushes("run", "detect.shots", clip, "--out", out, "-p", "colour=1"), "no parameter")
+    assert_one_line_error(rushes("run", "detect.shots", clip, "--out", out, "-p", "threshold"), "KEY=VALUE")
+    assert_one_line_error(rushes("run", "detect.shots", tmp_path / "missing.mov", "--out", out), "does not exist")
+    assert not out.exists()
+    blocker = tmp_path / "a file"
+    blocker.write_text("x")
+    assert_one_line_error(rushes("run", "detect.shots", clip, "--out", blocker / "sub", "-q"),
+                          "cannot create output folder")
+    assert rushes("run", "detect.shots").returncode == 2  # argparse usage
+
+
+def test_missing_frames_in_a_sequence(tmp_path):
+    import numpy as np
+    import OpenImageIO as oiio
+
+    for f in (1, 2, 3, 5, 6):
+        path = tmp_path / f"plate.{f:04d}.png"
+        o = oiio.ImageOutput.create(str(path))
+        o.open(str(path), oiio.ImageSpec(32, 18, 3, "uint8"))
+        o.write_image(np.full((18, 32, 3), f * 20, np.uint8))
+        o.close()
+    out = tmp_path / "out"
+    proc = rushes("run", "detect.shots", tmp_path / "plate.%04d.png", "--out", out, "-q", "-p", "method=fast")
+    assert_one_line_error(proc, "missing", "4", "allow_missing")
+    ok = rushes("run", "detect.shots", tmp_path / "plate.%04d.png", "--out", out, "-q",
+                "-p", "method=fast", "-p", "allow_missing=true")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads((out / "shots.json").read_text())["first_frame"] == 1
+
+
+def test_models_list_and_verify(transnet_dir):
+    listing = rushes("models", "list")
+    assert listing.returncode == 0 and "transnetv2" in listing.stdout and "ready" in listing.stdout
+    verify = rushes("models", "verify", "transnetv2")
+    assert verify.returncode == 0 and verify.stdout.strip() == "transnetv2: ready"
+    path = rushes("models", "path", "transnetv2", "sample.mp4")
+    assert Path(path.stdout.strip()) == transnet_dir / "sample.mp4"
