@@ -1,4 +1,4 @@
-"""Fast content detector: HSV histogram and thumbnail differences with adaptive thresholds.
+"""Fast content detector: Y'CbCr histogram and thumbnail differences with adaptive thresholds.
 
 Hard cuts: the frame-to-frame difference must stand out from its neighbours (a ratio, so fast
 motion, which raises every difference, does not fire) and from the frames just before and after
@@ -12,43 +12,34 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SIZE = (64, 36)  # (width, height) frames are scaled to, by the decoder's pinned scaler
-HIST_BINS = (16, 8, 8)  # H, S, V
-
-
-def _hsv_hist(rgb: np.ndarray) -> np.ndarray:
-    x = rgb.reshape(-1, 3).astype(np.float32) / 255.0
-    r, g, b = x[:, 0], x[:, 1], x[:, 2]
-    v = x.max(axis=1)
-    c = v - x.min(axis=1)
-    s = np.where(v > 0, c / np.maximum(v, 1e-6), 0.0)
-    safe = np.maximum(c, 1e-6)
-    h = np.where(v == r, (g - b) / safe, np.where(v == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe))
-    h = np.where(c > 0, (h / 6.0) % 1.0, 0.0)
-    parts = []
-    for values, bins in zip((h, s, v), HIST_BINS):
-        idx = np.minimum((values * bins).astype(np.int32), bins - 1)
-        parts.append(np.bincount(idx, minlength=bins) / len(idx))
-    return np.concatenate(parts).astype(np.float32)
+SIZE = (64, 36)  # (width, height) of the Y'CbCr thumbnails the media layer provides
+HIST_BINS = (16, 8, 8)  # Y', Cb, Cr
 
 
 @dataclass
 class FastFeatures:
-    """Per-frame features, about 2 KB a frame: HSV histograms and 32x18 thumbnails."""
+    """Per-frame features, about 2.5 KB a frame: Y'CbCr histograms, 32x18 thumbnails, mean luma."""
 
     hists: list[np.ndarray] = field(default_factory=list)
     thumbs: list[np.ndarray] = field(default_factory=list)
+    luma: list[float] = field(default_factory=list)
 
-    def add(self, rgb: np.ndarray) -> None:
-        self.hists.append(_hsv_hist(rgb))
-        h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
-        small = rgb[:h, :w].reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
-        self.thumbs.append(small.astype(np.float32))
+    def add(self, ycbcr: np.ndarray) -> None:
+        """Add one frame: float or uint8 Y'CbCr, HxWx3 (SIZE)."""
+        parts = []
+        for c, bins in enumerate(HIST_BINS):
+            idx = np.minimum((ycbcr[:, :, c] * (bins / 256.0)).astype(np.int32), bins - 1).ravel()
+            parts.append(np.bincount(idx, minlength=bins) / idx.size)
+        self.hists.append(np.concatenate(parts).astype(np.float32))
+        h, w = ycbcr.shape[0] // 2 * 2, ycbcr.shape[1] // 2 * 2
+        self.thumbs.append(ycbcr[:h, :w].reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3), dtype=np.float32))
+        # video-range Y' (16-235) to 0-255, so "black" means the same as for RGB frames
+        self.luma.append(float((ycbcr[:, :, 0].mean() - 16.0) * (255.0 / 219.0)))
 
 
-def detect(features: FastFeatures, adaptive_ratio: float = 3.0, min_score: float = 0.12,
+def detect(features: FastFeatures, adaptive_ratio: float = 3.0, min_score: float = 0.08,
            window: int = 4, flash_frames: int = 3, dissolves: bool = True,
-           dissolve_min: float = 24.0) -> list[tuple[int, float]]:
+           dissolve_min: float = 16.0) -> list[tuple[int, float]]:
     """Transitions as (index of the first frame of the new shot, confidence 0-1)."""
     n = len(features.thumbs)
     if n < 2:

@@ -17,6 +17,12 @@ def _frames(media: Movie | ImageSequence, size: tuple[int, int], params: dict) -
     return media.frames(size=size)
 
 
+def _thumbnails(media: Movie | ImageSequence, size: tuple[int, int], params: dict) -> Iterator[tuple[int, np.ndarray]]:
+    if isinstance(media, ImageSequence):
+        return media.thumbnails(size, colorspace=params["colorspace"])
+    return media.thumbnails(size)
+
+
 def transitions_to_cuts(probabilities: np.ndarray, threshold: float) -> list[tuple[int, float]]:
     """Runs of frames above threshold -> (first frame of the new shot, peak probability).
 
@@ -36,6 +42,34 @@ def transitions_to_cuts(probabilities: np.ndarray, threshold: float) -> list[tup
         if peak + 1 < n:
             out.append((peak + 1, float(probabilities[peak])))
     return out
+
+
+def snap_to_black(found: list[tuple[int, float]], luma: np.ndarray, reach: int,
+                  black: float = 10.0) -> list[tuple[int, float]]:
+    """A fade out and in through black is one transition: move its cut to the middle of the black.
+
+    Detectors see the fade-out and the fade-in as separate, weaker events, often a few frames off
+    the black. A cut with a short run of black frames within `reach` frames moves to the middle
+    of that run; cuts that land on the same run merge, keeping the higher confidence. Long black
+    stretches (a black shot, a slug) are left alone: their run reaches past the window.
+    """
+    n = len(luma)
+    snapped: dict[int, float] = {}
+    for index, conf in found:
+        lo, hi = max(0, index - reach), min(n, index + reach)
+        dark = np.flatnonzero(luma[lo:hi] < black) + lo
+        target = index
+        if len(dark):
+            nearest = int(dark[np.argmin(np.abs(dark - index))])
+            a = b = nearest
+            while a > 0 and luma[a - 1] < black:
+                a -= 1
+            while b + 1 < n and luma[b + 1] < black:
+                b += 1
+            if a > lo and b < hi - 1:  # a short black gap, wholly inside the window
+                target = (a + b + 1) // 2
+        snapped[target] = max(conf, snapped.get(target, 0.0))
+    return sorted(snapped.items())
 
 
 def enforce_min_length(found: list[tuple[int, float]], frame_count: int, min_length: int) -> list[tuple[int, float]]:
@@ -83,11 +117,13 @@ class DetectShots(Operator):
     def run(self, media: Movie | ImageSequence, params: dict[str, Any], ctx: Context) -> Cuts:
         total = max(media.frame_count, 1)
         label = "TransNetV2" if params["method"] == "transnet" else "fast"
+        luma: list[float] = []
 
-        def counted(frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
+        def counted(frames: Iterator[tuple[int, np.ndarray]], luma_of) -> Iterator[np.ndarray]:
             for index, image in frames:
                 if index % 25 == 0:
                     ctx.report(index / total, f"{label}: frame {index}/{total}")
+                luma.append(luma_of(image))
                 yield image
 
         if params["method"] == "transnet":
@@ -95,17 +131,19 @@ class DetectShots(Operator):
 
             model_dir = ctx.models.ensure("transnetv2", progress=lambda m: ctx.report(0.0, m))
             predictor = TransNetPredictor(model_dir, backend=params["backend"])
-            probs = np.array([single for single, _ in predictor.predict(counted(_frames(media, SIZE, params)))])
+            frames = counted(_frames(media, SIZE, params), lambda rgb: float(rgb.mean()))
+            probs = np.array([single for single, _ in predictor.predict(frames)])
             found = transitions_to_cuts(probs, params["threshold"])
-            analysed = len(probs)
         else:
             from . import fast
 
             features = fast.FastFeatures()
-            for image in counted(_frames(media, fast.SIZE, params)):
+            for image in counted(_thumbnails(media, fast.SIZE, params), lambda yuv: 0.0):
                 features.add(image)
+            luma = features.luma
             found = fast.detect(features, adaptive_ratio=params["adaptive_ratio"])
-            analysed = len(features.thumbs)
+        analysed = len(luma)
+        found = snap_to_black(found, np.asarray(luma), reach=max(12, round(media.rate * 3 / 4)))
         found = enforce_min_length(found, analysed, params["min_shot_length"])
         ctx.report(1.0, f"{label}: {len(found)} cuts in {analysed} frames")
         info = getattr(media, "info", None)

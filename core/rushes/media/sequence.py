@@ -135,6 +135,15 @@ class ImageSequence:
             held = self.read_display(number, size, colorspace)
             yield index, held
 
+    def thumbnails(self, size: tuple[int, int], colorspace: str = "auto") -> Iterator[tuple[int, np.ndarray]]:
+        """Like Movie.thumbnails: Y'CbCr float32 HxWx3 at `size`, from the display-referred frames."""
+        import av
+
+        from .movie import _yuv444_thumbnail
+
+        for index, rgb8 in self.frames(colorspace=colorspace):
+            yield index, _yuv444_thumbnail(av.VideoFrame.from_ndarray(rgb8, format="rgb24"), size)
+
     def _first_readable(self, number, size, colorspace) -> np.ndarray:
         for n in range(number, self.last_frame + 1):
             if n not in self.missing:
