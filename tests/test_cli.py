@@ -106,3 +106,16 @@ def test_models_list_and_verify(transnet_dir):
     assert verify.returncode == 0 and verify.stdout.strip() == "transnetv2: ready"
     path = rushes("models", "path", "transnetv2", "sample.mp4")
     assert Path(path.stdout.strip()) == transnet_dir / "sample.mp4"
+
+
+def test_rerun_keeps_the_previous_results(edit_clip, tmp_path):
+    clip, _ = edit_clip
+    out = tmp_path / "out"
+    assert rushes("run", "detect.shots", clip, "--out", out, "-q", "-p", "method=fast").returncode == 0
+    first = (out / "shots.json").read_text()
+    proc = rushes("run", "detect.shots", clip, "--out", out, "-q", "-p", "method=fast", "-p", "min_shot_length=80")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "versions" / "v001" / "shots.json").read_text() == first
+    assert sorted(p.name for p in (out / "versions" / "v001").iterdir()) == [
+        "shots.csv", "shots.edl", "shots.json", "shots.otio"]
+    assert json.loads((out / "shots.json").read_text())["shots"] != json.loads(first)["shots"]

@@ -104,6 +104,12 @@ class Operator:
     output_stem: ClassVar[str]  # file stem of the written results, e.g. "shots"
     params: ClassVar[tuple[Param, ...]] = ()
 
+    def open_input(self, path: str, params: dict[str, Any]) -> Any:
+        """Open the input for `run`; the default opens a movie or an image sequence."""
+        from .media import open_frames
+
+        return open_frames(path)
+
     def run(self, media: Any, params: dict[str, Any], ctx: Context) -> Any:
         raise NotImplementedError
 

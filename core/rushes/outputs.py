@@ -46,3 +46,20 @@ def write_text_atomic(target: str | Path, text: str, sources: list[str | Path] =
     with atomic_path(target, sources) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
+
+
+def keep_previous(out_dir: Path, names: list[str]) -> Path | None:
+    """Move an earlier run's results out of the way, into `out_dir/versions/vNNN/`.
+
+    The newest results always sit at the top of the output folder; nothing earlier is lost.
+    """
+    existing = [name for name in names if (out_dir / name).exists()]
+    if not existing:
+        return None
+    versions = out_dir / "versions"
+    numbers = [int(p.name[1:]) for p in versions.glob("v[0-9][0-9][0-9]") if p.name[1:].isdigit()]
+    target = versions / f"v{max(numbers, default=0) + 1:03d}"
+    target.mkdir(parents=True)
+    for name in existing:
+        os.replace(out_dir / name, target / name)
+    return target

@@ -71,15 +71,15 @@ def detect(features: FastFeatures, adaptive_ratio: float = 3.0, min_score: float
 
 
 def _is_flash(thumbs: np.ndarray, t: int, k: int, jump: float) -> bool:
-    """True when a frame shortly before t matches a frame shortly after: the picture came back."""
+    """True when a frame shortly before t matches a frame shortly after: the picture came back.
+
+    Pairs (t-i, t+j) spanning at most k+1 frames are compared, except the pair (t-1, t) that
+    made the jump.
+    """
     n = len(thumbs)
-    for i in range(1, k + 1):
-        if t - i < 0:
-            break
-        for j in range(0, k + 1):
-            if t + j >= n or (i == 1 and j == 0):
-                continue
-            if j - (-i) > k + 1:
+    for i in range(1, min(k, t) + 1):
+        for j in range(0, min(k + 1 - i, n - 1 - t) + 1):
+            if (i, j) == (1, 0):
                 continue
             if np.abs(thumbs[t + j] - thumbs[t - i]).mean() < 0.35 * jump:
                 return True

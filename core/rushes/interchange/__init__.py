@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from ..outputs import write_text_atomic
+from ..outputs import keep_previous, write_text_atomic
 from . import cuts as _cuts
 
 Writer = Callable[[Any], str]
@@ -19,7 +19,11 @@ WRITERS: dict[str, dict[str, Writer]] = {
 
 
 def write_result(result: Any, kind: str, out_dir: Path, stem: str, sources: list[str | Path] = ()) -> list[Path]:
-    """Write every format registered for this result kind as `out_dir/stem.ext`, atomically."""
+    """Write every format registered for this result kind as `out_dir/stem.ext`, atomically.
+
+    Results of an earlier run in the same folder move to `out_dir/versions/vNNN/` first.
+    """
     # Render everything before writing anything, so a failing writer leaves no partial set.
     texts = {ext: writer(result) for ext, writer in WRITERS[kind].items()}
+    keep_previous(out_dir, [f"{stem}.{ext}" for ext in texts])
     return [write_text_atomic(out_dir / f"{stem}.{ext}", text, sources) for ext, text in texts.items()]

@@ -186,9 +186,13 @@ class ModelStore:
             (work / ENTRY_FILE).write_text(json.dumps(record, indent=2))
             entry = self.entry_dir(m.id)
             if entry.exists():
-                old = Path(tmp) / "old"
-                os.replace(entry, old)
-            os.replace(work, entry)
+                os.replace(entry, Path(tmp) / "old")
+            try:
+                os.replace(work, entry)
+            except OSError:
+                # another process finished the same build first; use its entry if it is sound
+                if self._check_entry(m, entry) is not None:
+                    raise ModelError(f"{m.id}: could not install the converted model", entry) from None
         progress(f"{m.id}: ready in {entry}")
         return entry
 
