@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import MediaError
+from .audio import AudioInfo, probe_audio, read_audio
 from .movie import Movie, MovieInfo, probe
 from .sequence import ImageSequence, SequencePattern, is_sequence_path, parse_pattern, read_image
 from .timecode import exact_rate, frame_to_timecode, timecode_to_frame
@@ -27,7 +28,7 @@ def open_frames(path: str | Path, rate: Fraction | None = None,
 
 
 __all__ = [
-    "ImageSequence", "MediaError", "Movie", "MovieInfo", "SequencePattern", "exact_rate",
+    "AudioInfo", "probe_audio", "read_audio", "ImageSequence", "MediaError", "Movie", "MovieInfo", "SequencePattern", "exact_rate",
     "frame_to_timecode", "is_sequence_path", "open_frames", "parse_pattern", "probe", "read_image",
     "timecode_to_frame",
 ]

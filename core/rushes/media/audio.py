@@ -1,0 +1,93 @@
+"""Audio through PyAV: any stream of a movie or an audio file, mixed down and resampled, streamed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import av
+import numpy as np
+
+from ..errors import MediaError
+from .movie import _reason
+
+
+@dataclass
+class AudioInfo:
+    path: Path
+    streams: int  # number of audio streams in the file
+    sample_rate: int
+    channels: int
+    duration: float | None  # seconds, when the container knows it
+    codec: str
+
+
+def _open_audio(path: Path, stream_index: int) -> tuple[av.container.InputContainer, av.audio.stream.AudioStream]:
+    if not path.exists():
+        raise MediaError("file does not exist", path)
+    if path.stat().st_size == 0:
+        raise MediaError("empty file (0 bytes)", path)
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise MediaError(f"not a readable audio or movie file ({_reason(exc)})", path) from None
+    streams = container.streams.audio
+    if not streams:
+        container.close()
+        raise MediaError("has no audio stream", path)
+    if not 0 <= stream_index < len(streams):
+        container.close()
+        raise MediaError(f"has {len(streams)} audio stream(s); stream {stream_index} does not exist", path)
+    return container, streams[stream_index]
+
+
+def probe_audio(path: str | Path, stream_index: int = 0) -> AudioInfo:
+    path = Path(path)
+    container, stream = _open_audio(path, stream_index)
+    try:
+        duration = None
+        if stream.duration is not None and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration:
+            duration = container.duration / av.time_base
+        return AudioInfo(path, len(container.streams.audio), stream.rate, stream.channels, duration,
+                         stream.codec_context.name)
+    finally:
+        container.close()
+
+
+def read_audio(path: str | Path, sample_rate: int = 16000, stream_index: int = 0,
+               chunk_seconds: float = 30.0) -> Iterator[np.ndarray]:
+    """Yield mono float32 chunks in [-1, 1] at `sample_rate`, about `chunk_seconds` each.
+
+    Every channel layout (stereo, 5.1, ...) is mixed down to mono by FFmpeg's resampler; long
+    files stream in bounded memory.
+    """
+    path = Path(path)
+    container, stream = _open_audio(path, stream_index)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    target = max(1, int(chunk_seconds * sample_rate))
+    pending: list[np.ndarray] = []
+    size = 0
+    try:
+        try:
+            frames = container.decode(stream)
+            for frame in frames:
+                frame.pts = None  # let the resampler keep time; some files carry broken pts
+                for out in resampler.resample(frame):
+                    pending.append(out.to_ndarray().reshape(-1))
+                    size += out.samples
+                if size >= target:
+                    joined = np.concatenate(pending)
+                    yield joined[:target]
+                    pending, size = [joined[target:]], len(joined) - target
+            for out in resampler.resample(None):
+                pending.append(out.to_ndarray().reshape(-1))
+        except av.error.FFmpegError as exc:
+            raise MediaError(f"corrupt audio: decoding failed ({_reason(exc)})", path) from None
+        if pending:
+            rest = np.concatenate(pending)
+            if len(rest):
+                yield rest
+    finally:
+        container.close()
