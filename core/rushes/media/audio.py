@@ -9,7 +9,7 @@ import av
 import numpy as np
 
 from ..errors import MediaError
-from .movie import _reason
+from .movie import _reason, open_container
 
 
 @dataclass
@@ -23,14 +23,7 @@ class AudioInfo:
 
 
 def _open_audio(path: Path, stream_index: int) -> tuple[av.container.InputContainer, av.audio.stream.AudioStream]:
-    if not path.exists():
-        raise MediaError("file does not exist", path)
-    if path.stat().st_size == 0:
-        raise MediaError("empty file (0 bytes)", path)
-    try:
-        container = av.open(str(path), mode="r")
-    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise MediaError(f"not a readable audio or movie file ({_reason(exc)})", path) from None
+    container = open_container(path, "audio or movie file")
     streams = container.streams.audio
     if not streams:
         container.close()

@@ -28,17 +28,22 @@ class MovieInfo:
     codec: str
 
 
-def _open(path: Path) -> av.container.InputContainer:
+def open_container(path: Path, what: str = "movie") -> av.container.InputContainer:
+    """Open a media file for reading, with one-line errors for the usual ways a file is bad."""
     if not path.exists():
         raise MediaError("file does not exist", path)
     if path.is_dir():
-        raise MediaError("is a folder, not a movie", path)
+        raise MediaError(f"is a folder, not a {what}", path)
     if path.stat().st_size == 0:
         raise MediaError("empty file (0 bytes)", path)
     try:
-        container = av.open(str(path), mode="r")
+        return av.open(str(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise MediaError(f"not a readable movie ({_reason(exc)})", path) from None
+        raise MediaError(f"not a readable {what} ({_reason(exc)})", path) from None
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    container = open_container(path)
     if not container.streams.video:
         container.close()
         raise MediaError("has no video stream", path)
