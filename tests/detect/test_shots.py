@@ -118,3 +118,23 @@ def test_movie_thumbnails_match_scaled_frames(edit_clip):
     rgb = [f for _, f in movie.frames(0, 60, size=(64, 36))]
     corr = np.corrcoef([t[:, :, 0].mean() for t in thumbs], [f.mean() for f in rgb])[0, 1]
     assert corr > 0.95
+
+
+def test_cancel_stops_the_run_and_writes_nothing(edit_clip, tmp_path, store):
+    import threading
+
+    clip, _ = edit_clip
+    cancel = threading.Event()
+    seen = []
+
+    def progress(fraction, message):
+        seen.append(fraction)
+        if fraction > 0.1:
+            cancel.set()
+
+    out = tmp_path / "cancelled"
+    with pytest.raises(rushes.Cancelled):
+        rushes.run("detect.shots", clip, out, {"method": "fast"}, progress=progress, cancel_event=cancel,
+                   models=store)
+    assert max(seen) < 0.5  # stopped within a few frames of the request
+    assert not out.exists()

@@ -117,13 +117,11 @@ class DetectShots(Operator):
     def run(self, media: Movie | ImageSequence, params: dict[str, Any], ctx: Context) -> Cuts:
         total = max(media.frame_count, 1)
         label = "TransNetV2" if params["method"] == "transnet" else "fast"
-        luma: list[float] = []
 
-        def counted(frames: Iterator[tuple[int, np.ndarray]], luma_of) -> Iterator[np.ndarray]:
+        def counted(frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
             for index, image in frames:
                 if index % 25 == 0:
                     ctx.report(index / total, f"{label}: frame {index}/{total}")
-                luma.append(luma_of(image))
                 yield image
 
         if params["method"] == "transnet":
@@ -131,14 +129,21 @@ class DetectShots(Operator):
 
             model_dir = ctx.models.ensure("transnetv2", progress=lambda m: ctx.report(0.0, m))
             predictor = TransNetPredictor(model_dir, backend=params["backend"])
-            frames = counted(_frames(media, SIZE, params), lambda rgb: float(rgb.mean()))
+            luma: list[float] = []
+
+            def measured(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+                for rgb in frames:
+                    luma.append(float(rgb.mean()))
+                    yield rgb
+
+            frames = measured(counted(_frames(media, SIZE, params)))
             probs = np.array([single for single, _ in predictor.predict(frames)])
             found = transitions_to_cuts(probs, params["threshold"])
         else:
             from . import fast
 
             features = fast.FastFeatures()
-            for image in counted(_thumbnails(media, fast.SIZE, params), lambda yuv: 0.0):
+            for image in counted(_thumbnails(media, fast.SIZE, params)):
                 features.add(image)
             luma = features.luma
             found = fast.detect(features, adaptive_ratio=params["adaptive_ratio"])
