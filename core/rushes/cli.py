@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .errors import ParameterError, RushesError
+from .jobs.client import WorkerError
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:
@@ -98,6 +99,66 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .jobs.server import make_server
+    from .modelstore import ModelStore
+
+    server = make_server(args.host, args.port, args.state, [Path(r) for r in args.root or []] or None,
+                         args.slots, args.allow_remote, ModelStore(wheelhouse=args.wheelhouse))
+    print(f"rushes: worker listening on {server.url}; jobs in {server.store.path} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.worker.stop()
+        server.server_close()
+        server.store.close()
+    print("rushes: worker stopped; unfinished jobs resume on the next start")
+    return 0
+
+
+def _client(args: argparse.Namespace):
+    from .jobs.client import WorkerClient
+
+    return WorkerClient.from_state(args.state)
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    spec = {"operator": args.operator, "input": str(Path(args.input).resolve()),
+            "out": str(Path(args.out).resolve()), "params": _parse_params(args.param or []),
+            "priority": args.priority}
+    client = _client(args)
+    job = client.submit(spec)
+    print(job)
+    if not args.wait:
+        return 0
+    status = client.wait(job)
+    if status["state"] != "done":
+        print(f"rushes: error: job {job} {status['state']}: {status.get('error') or status['message']}",
+              file=sys.stderr)
+        return 2
+    print(f"rushes: job {job} wrote its results to {status['result']['out_dir']}")
+    return 0
+
+
+def _cmd_jobs(args: argparse.Namespace) -> int:
+    client = _client(args)
+    if args.id:
+        print(json.dumps(client.status(args.id), indent=2))
+        return 0
+    for job in client.list():
+        spec = job["spec"]
+        print(f"{job['id']}  {job['state']:<9} {job['progress'] * 100:5.1f}%  {spec['operator']:<14} "
+              f"{Path(spec['input']).name}  {job['error'] or job['message']}")
+    return 0
+
+
+def _cmd_cancel(args: argparse.Namespace) -> int:
+    print(f"{args.id}: {_client(args).cancel(args.id)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rushes", description="AI operators for film post-production")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +181,35 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--from", dest="wheelhouse", type=Path,
                         help="offline wheelhouse folder holding the pinned artifacts (or RUSHES_WHEELHOUSE)")
     models.set_defaults(func=_cmd_models)
+
+    serve = sub.add_parser("serve", help="run the local worker that hosts submit jobs to")
+    serve.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--root", action="append", help="allowed output root (repeat); default: anywhere")
+    serve.add_argument("--slots", type=int, default=1, help="jobs run at once")
+    serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback address")
+    serve.add_argument("--from", dest="wheelhouse", type=Path, help="offline wheelhouse for model artifacts")
+    serve.set_defaults(func=_cmd_serve)
+
+    submit = sub.add_parser("submit", help="queue a job on the local worker")
+    submit.add_argument("operator")
+    submit.add_argument("input")
+    submit.add_argument("--out", required=True)
+    submit.add_argument("--param", "-p", action="append", metavar="KEY=VALUE")
+    submit.add_argument("--priority", type=int, default=0)
+    submit.add_argument("--wait", action="store_true", help="wait for the job and print where its results are")
+    submit.set_defaults(func=_cmd_submit)
+
+    jobs = sub.add_parser("jobs", help="list the worker's jobs, or show one")
+    jobs.add_argument("id", nargs="?")
+    jobs.set_defaults(func=_cmd_jobs)
+
+    cancel = sub.add_parser("cancel", help="cancel a job")
+    cancel.add_argument("id")
+    cancel.set_defaults(func=_cmd_cancel)
+
+    for p in (serve, submit, jobs, cancel):
+        p.add_argument("--state", type=Path, help="worker state folder (token, job database); RUSHES_STATE")
     return parser
 
 
@@ -129,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except RushesError as exc:
         print(f"rushes: error: {exc.line()}", file=sys.stderr)
+        return 2
+    except WorkerError as exc:
+        print(f"rushes: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("rushes: interrupted", file=sys.stderr)

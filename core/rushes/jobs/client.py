@@ -1,0 +1,101 @@
+"""Client for a local rushes worker. Standard library only: this file is what runs inside Nuke's
+and Resolve's own Python, and may be copied next to a host adapter on its own.
+
+    client = WorkerClient.from_state()          # reads the URL and token `rushes serve` wrote
+    job = client.submit({"operator": "detect.shots", "input": "/shots/A001.mov", "out": "/shots/out"})
+    client.status(job)  -> {"state": "running", "progress": 0.42, "message": "...", ...}
+    client.cancel(job); client.result(job); client.list()
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+STATE_ENV = "RUSHES_STATE"
+
+
+def default_state_dir() -> Path:
+    if os.environ.get(STATE_ENV):
+        return Path(os.environ[STATE_ENV])
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA", base)
+    elif os.uname().sysname == "Darwin":
+        base = os.path.join(os.path.expanduser("~"), "Library", "Application Support")
+    return Path(base) / "rushes"
+
+
+class WorkerError(Exception):
+    """The worker refused a request (bad token, bad spec, unknown job) or cannot be reached."""
+
+    def __init__(self, message: str, status: int = 0):
+        self.status = status
+        super().__init__(message)
+
+
+class WorkerClient:
+    def __init__(self, url: str, token: str, timeout: float = 30.0):
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    @classmethod
+    def from_state(cls, state_dir: str | Path | None = None) -> "WorkerClient":
+        state = Path(state_dir) if state_dir else default_state_dir()
+        try:
+            info = json.loads((state / "worker.json").read_text(encoding="utf-8"))
+            token = (state / "worker.token").read_text(encoding="utf-8").strip()
+        except OSError:
+            raise WorkerError(f"no running worker found in {state} (start one with `rushes serve`)") from None
+        return cls(info["url"], token)
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Authorization": f"Bearer {self.token}",
+                                              "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return json.loads(resp.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read().decode("utf-8")).get("error", exc.reason)
+            except ValueError:
+                message = exc.reason
+            raise WorkerError(str(message), exc.code) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise WorkerError(f"cannot reach the rushes worker at {self.url} ({exc})") from None
+
+    def operators(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/v1/ops")
+
+    def submit(self, spec: dict[str, Any]) -> str:
+        return self._call("POST", "/v1/jobs", spec)["id"]
+
+    def status(self, job_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/jobs/{job_id}")
+
+    def cancel(self, job_id: str) -> str:
+        return self._call("POST", f"/v1/jobs/{job_id}/cancel", {})["state"]
+
+    def result(self, job_id: str) -> dict[str, Any] | None:
+        return self.status(job_id).get("result")
+
+    def list(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/v1/jobs")
+
+    def wait(self, job_id: str, poll: float = 0.5, timeout: float | None = None) -> dict[str, Any]:
+        """Poll until the job has finished; returns its final status."""
+        start = time.monotonic()
+        while True:
+            status = self.status(job_id)
+            if status["state"] in ("done", "failed", "cancelled"):
+                return status
+            if timeout is not None and time.monotonic() - start > timeout:
+                raise WorkerError(f"job {job_id} still {status['state']} after {timeout:.0f} s")
+            time.sleep(poll)

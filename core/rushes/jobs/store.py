@@ -1,0 +1,151 @@
+"""Durable job records in SQLite: a worker restart finds every queued, running and finished job."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .spec import JobSpec
+
+STATES = ("queued", "running", "done", "failed", "cancelled")
+FINISHED = ("done", "failed", "cancelled")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL,
+    progress REAL NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    result TEXT,
+    error TEXT,
+    priority INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (state, priority DESC, created);
+"""
+
+
+@dataclass
+class JobRecord:
+    id: str
+    spec: JobSpec
+    state: str
+    progress: float
+    message: str
+    result: dict[str, Any] | None
+    error: str | None
+    attempts: int
+    created: float
+    updated: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "spec": self.spec.to_json(), "state": self.state,
+                "progress": round(self.progress, 4), "message": self.message, "result": self.result,
+                "error": self.error, "attempts": self.attempts, "created": self.created,
+                "updated": self.updated}
+
+
+class JobStore:
+    """Thread-safe access to the jobs database (one file, WAL mode)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _row(self, row: tuple) -> JobRecord:
+        jid, spec, state, progress, message, result, error, attempts, created, updated = row
+        return JobRecord(jid, JobSpec.from_json(json.loads(spec)), state, progress, message,
+                         json.loads(result) if result else None, error, attempts, created, updated)
+
+    _COLUMNS = "id, spec, state, progress, message, result, error, attempts, created, updated"
+
+    def add(self, spec: JobSpec) -> str:
+        jid = uuid.uuid4().hex[:12]
+        now = time.time()
+        with self._lock:
+            self._db.execute("INSERT INTO jobs (id, spec, state, priority, created, updated) VALUES (?,?,?,?,?,?)",
+                             (jid, json.dumps(spec.to_json()), "queued", spec.priority, now, now))
+        return jid
+
+    def get(self, jid: str) -> JobRecord | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {self._COLUMNS} FROM jobs WHERE id=?", (jid,)).fetchone()
+        return self._row(row) if row else None
+
+    def list(self, limit: int = 1000) -> list[JobRecord]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {self._COLUMNS} FROM jobs ORDER BY created DESC LIMIT ?",
+                                    (limit,)).fetchall()
+        return [self._row(r) for r in rows]
+
+    def claim_next(self) -> JobRecord | None:
+        """Atomically move the most urgent queued job to running."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT id FROM jobs WHERE state='queued' ORDER BY priority DESC, created LIMIT 1").fetchone()
+                if row is None:
+                    self._db.execute("COMMIT")
+                    return None
+                self._db.execute("UPDATE jobs SET state='running', attempts=attempts+1, updated=? WHERE id=?",
+                                 (time.time(), row[0]))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return self.get(row[0])
+
+    def update(self, jid: str, **fields: Any) -> None:
+        allowed = {"state", "progress", "message", "result", "error"}
+        assert set(fields) <= allowed, fields
+        if "result" in fields and fields["result"] is not None:
+            fields["result"] = json.dumps(fields["result"])
+        sets = ", ".join(f"{k}=?" for k in fields)
+        with self._lock:
+            self._db.execute(f"UPDATE jobs SET {sets}, updated=? WHERE id=?", (*fields.values(), time.time(), jid))
+
+    def request_cancel(self, jid: str) -> str | None:
+        """Cancel a queued job at once; flag a running one. Returns the new state, None if unknown."""
+        with self._lock:
+            row = self._db.execute("SELECT state FROM jobs WHERE id=?", (jid,)).fetchone()
+            if row is None:
+                return None
+            state = row[0]
+            if state == "queued":
+                self._db.execute("UPDATE jobs SET state='cancelled', message='cancelled', updated=? WHERE id=?",
+                                 (time.time(), jid))
+                return "cancelled"
+            if state == "running":
+                self._db.execute("UPDATE jobs SET cancel_requested=1, updated=? WHERE id=?", (time.time(), jid))
+            return state
+
+    def cancel_requested(self, jid: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT cancel_requested FROM jobs WHERE id=?", (jid,)).fetchone()
+        return bool(row and row[0])
+
+    def requeue_interrupted(self) -> list[str]:
+        """After a crash: jobs left 'running' go back to the queue (they resume where they can)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id FROM jobs WHERE state='running'").fetchall()
+            self._db.execute("UPDATE jobs SET state='queued', message='resumed after a worker restart', "
+                             "updated=? WHERE state='running'", (time.time(),))
+        return [r[0] for r in rows]

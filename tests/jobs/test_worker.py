@@ -1,0 +1,191 @@
+"""The local worker: auth, validation, durable queue, cancellation, crash and resume, stdlib client."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rushes.errors import OutputError, ParameterError, RushesError, UnknownOperatorError
+from rushes.jobs import JobSpec, validate_spec
+from rushes.jobs.client import WorkerClient, WorkerError
+from rushes.jobs.server import make_server
+
+CLIENT_FILE = Path(__file__).resolve().parents[2] / "core" / "rushes" / "jobs" / "client.py"
+
+
+@pytest.fixture()
+def worker(tmp_path, store):
+    server = make_server("127.0.0.1", 0, state_dir=tmp_path / "state", allowed_roots=[tmp_path], models=store)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, WorkerClient.from_state(tmp_path / "state")
+    server.shutdown()
+    server.worker.stop()
+    server.server_close()
+    server.store.close()
+
+
+def test_spec_validation(tmp_path, edit_clip):
+    clip, _ = edit_clip
+    ok = JobSpec("detect.shots", str(clip), str(tmp_path / "out"), {"method": "fast"})
+    assert validate_spec(ok, [tmp_path])["method"] == "fast"
+    with pytest.raises(UnknownOperatorError):
+        validate_spec(JobSpec("detect.faces2", str(clip), str(tmp_path)))
+    with pytest.raises(ParameterError, match="out of range"):
+        validate_spec(JobSpec("detect.shots", str(clip), str(tmp_path), {"threshold": 7}))
+    with pytest.raises(RushesError, match="does not exist"):
+        validate_spec(JobSpec("detect.shots", str(tmp_path / "nope.mov"), str(tmp_path)))
+    with pytest.raises(OutputError, match="outside the allowed roots"):
+        validate_spec(JobSpec("detect.shots", str(clip), "/etc/rushes-out"), [tmp_path])
+    with pytest.raises(ParameterError, match="unknown field"):
+        JobSpec.from_json({"operator": "detect.shots", "input": "a", "out": "b", "gpu": 3})
+    with pytest.raises(ParameterError, match="missing 'out'"):
+        JobSpec.from_json({"operator": "detect.shots", "input": "a"})
+    round_trip = JobSpec.from_json(json.loads(json.dumps(ok.to_json())))
+    assert round_trip == ok
+
+
+def test_token_is_user_only_and_required(worker, tmp_path, edit_clip):
+    server, client = worker
+    token_file = tmp_path / "state" / "worker.token"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    clip, _ = edit_clip
+    spec = {"operator": "detect.shots", "input": str(clip), "out": str(tmp_path / "o")}
+    for bad in ("", "wrong-token"):
+        with pytest.raises(WorkerError) as err:
+            WorkerClient(server.url, bad).submit(spec)
+        assert err.value.status == 401
+    req = urllib.request.Request(server.url + "/v1/jobs")  # no Authorization header at all
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req)
+    assert err.value.code == 401
+    assert client.list() == []  # nothing was queued
+
+
+def test_submit_run_result(worker, tmp_path, edit_clip):
+    server, client = worker
+    clip, truth = edit_clip
+    job = client.submit({"operator": "detect.shots", "input": str(clip), "out": str(tmp_path / "out"),
+                         "params": {"method": "fast"}})
+    status = client.wait(job, poll=0.1, timeout=120)
+    assert status["state"] == "done" and status["progress"] == 1.0, status
+    result = status["result"]
+    assert Path(result["out_dir"]) == tmp_path / "out"
+    assert result["result"]["frame_count"] == truth["frames"]
+    assert json.loads((tmp_path / "out" / "shots.json").read_text())["cuts"] == result["result"]["cuts"]
+    assert [op["name"] for op in client.operators()] == ["detect.shots"]
+
+
+def test_bad_requests(worker, tmp_path, edit_clip):
+    server, client = worker
+    clip, _ = edit_clip
+    with pytest.raises(WorkerError, match="out of range") as err:
+        client.submit({"operator": "detect.shots", "input": str(clip), "out": str(tmp_path / "o"),
+                       "params": {"threshold": 5}})
+    assert err.value.status == 400
+    with pytest.raises(WorkerError, match="unknown operator"):
+        client.submit({"operator": "nope", "input": str(clip), "out": str(tmp_path / "o")})
+    with pytest.raises(WorkerError, match="outside the allowed roots"):
+        client.submit({"operator": "detect.shots", "input": str(clip), "out": "/var/tmp/elsewhere"})
+    with pytest.raises(WorkerError, match="does not exist"):
+        client.submit({"operator": "detect.shots", "input": str(tmp_path / "x.mov"), "out": str(tmp_path)})
+    req = urllib.request.Request(server.url + "/v1/jobs", data=b"{not json", method="POST",
+                                 headers={"Authorization": f"Bearer {client.token}"})
+    with pytest.raises(urllib.error.HTTPError) as http:
+        urllib.request.urlopen(req)
+    assert http.value.code == 400 and "malformed JSON" in json.loads(http.value.read())["error"]
+    with pytest.raises(WorkerError) as err:
+        client.status("0123456789ab")
+    assert err.value.status == 404
+    assert client.list() == []
+
+
+def test_many_clients_and_a_hundred_queued_jobs(worker, tmp_path, edit_clip):
+    server, client = worker
+    clip, _ = edit_clip
+    server.worker.stop()  # hold the queue still while it fills
+    ids, errors = [], []
+
+    def submit_many(n):
+        c = WorkerClient(server.url, client.token)
+        for i in range(n):
+            try:
+                ids.append(c.submit({"operator": "detect.shots", "input": str(clip),
+                                     "out": str(tmp_path / f"o{len(ids)}"), "params": {"method": "fast"},
+                                     "priority": i % 3}))
+            except WorkerError as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=submit_many, args=(25,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(ids)) == 100
+    listed = client.list()
+    assert len(listed) == 100 and {j["state"] for j in listed} == {"queued"}
+    assert all(client.cancel(j) == "cancelled" for j in ids)
+    assert {j["state"] for j in client.list()} == {"cancelled"}
+
+
+def test_refuses_non_loopback(tmp_path):
+    with pytest.raises(RushesError, match="not a loopback address"):
+        make_server("0.0.0.0", 0, state_dir=tmp_path)
+
+
+def test_client_runs_on_the_standard_library_alone(worker, tmp_path):
+    """What Nuke/Resolve run: client.py loaded by path in an interpreter with no site-packages."""
+    server, client = worker
+    script = (
+        "import importlib.util, json, sys\n"
+        "spec = importlib.util.spec_from_file_location('rushes_client', sys.argv[1])\n"
+        "mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\n"
+        "c = mod.WorkerClient.from_state(sys.argv[2])\n"
+        "print(json.dumps([op['name'] for op in c.operators()]))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'torch', 'av', 'rushes')))\n"
+    )
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(CLIENT_FILE), str(tmp_path / "state")],
+                         capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert json.loads(lines[0]) == ["detect.shots"]
+    assert lines[1] == "[]"
+
+
+def test_killed_worker_resumes_the_job(tmp_path, edit_clip, store):
+    """kill -9 the worker mid-job: on restart the job runs again and completes, no partial files."""
+    clip, truth = edit_clip
+    state = tmp_path / "state"
+    env = dict(os.environ, RUSHES_CACHE=str(store.cache_dir))
+
+    def start():
+        proc = subprocess.Popen([sys.executable, "-m", "rushes.cli", "serve", "--port", "0", "--state", str(state)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert "listening" in proc.stdout.readline()
+        return proc, WorkerClient.from_state(state)
+
+    proc, client = start()
+    job = client.submit({"operator": "detect.shots", "input": str(clip), "out": str(tmp_path / "out")})
+    deadline = time.monotonic() + 120
+    while client.status(job)["progress"] < 0.2:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (state / "worker.json").unlink()
+    proc, client = start()
+    try:
+        status = client.wait(job, poll=0.2, timeout=180)
+        assert status["state"] == "done", status
+        assert status["message"] == "done" and status["attempts"] == 2  # ran again after the kill
+        out = tmp_path / "out"
+        assert sorted(p.name for p in out.iterdir()) == ["shots.csv", "shots.edl", "shots.json", "shots.otio"]
+        assert json.loads((out / "shots.json").read_text())["frame_count"] == truth["frames"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
