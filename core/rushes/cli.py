@@ -57,18 +57,48 @@ def _cmd_run(args: argparse.Namespace) -> int:
         bar.set_description_str(message[:60], refresh=False)
         bar.update(round(fraction * 100) - bar.n)
 
+    # One input writes into --out; several write into --out/<input name>/ each.
+    outs = [Path(args.out)] if len(args.input) == 1 else [Path(args.out) / _stem(i) for i in args.input]
     try:
-        out = run(args.operator, args.input, args.out, params, progress=progress,
-                  models=ModelStore(wheelhouse=args.wheelhouse))
+        if args.backend == "ray":
+            from .jobs.ray_backend import run_on_ray
+            from .jobs.spec import JobSpec
+
+            specs = [JobSpec(args.operator, str(Path(i).resolve()), str(o.resolve()), params)
+                     for i, o in zip(args.input, outs)]
+            results = run_on_ray(specs, address=args.ray_address, progress=progress)
+            failed = [r for r in results if r["state"] != "done"]
+            for r in failed:
+                print(f"rushes: error: {r['error']}", file=sys.stderr)
+            done = [r for r in results if r["state"] == "done"]
+            for r in done:
+                print(f"rushes: {args.operator} wrote its results to {r['out_dir']}")
+            return 2 if failed else 0
+        models = ModelStore(wheelhouse=args.wheelhouse)
+        for source, out_dir in zip(args.input, outs):
+            out = run(args.operator, source, out_dir, params, progress=progress, models=models)
+            summary = ""
+            if hasattr(out.result, "shots"):
+                summary = f" ({len(out.result.shots)} shots, {len(out.result.cuts)} cuts)"
+            if bar is not None:
+                bar.close()
+                bar = None
+            names = ", ".join(p.name for p in out.files)
+            print(f"rushes: {out.operator} wrote {names} to {out.out_dir.resolve()}{summary}")
     finally:
         if bar is not None:
             bar.close()
-    summary = ""
-    if hasattr(out.result, "shots"):
-        summary = f" ({len(out.result.shots)} shots, {len(out.result.cuts)} cuts)"
-    names = ", ".join(p.name for p in out.files)
-    print(f"rushes: {out.operator} wrote {names} to {out.out_dir.resolve()}{summary}")
     return 0
+
+
+def _stem(path: str) -> str:
+    """Folder name for one input's results: a movie's stem, a sequence's name before its frame token."""
+    from .media import parse_pattern
+
+    pattern = parse_pattern(path)
+    if pattern is None:
+        return Path(path).stem
+    return pattern.prefix.rstrip("._- ") or Path(path).stem
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -168,11 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run an operator on a movie, sequence, image or audio file")
     run.add_argument("operator", help="operator name, e.g. detect.shots")
-    run.add_argument("input", help="movie file, or sequence pattern such as plate.####.exr")
+    run.add_argument("input", nargs="+", help="movie file(s), or sequence pattern(s) such as plate.####.exr")
     run.add_argument("--out", required=True, help="output folder")
     run.add_argument("--param", "-p", action="append", metavar="KEY=VALUE", help="operator parameter")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     run.add_argument("--from", dest="wheelhouse", type=Path, help="offline wheelhouse folder for model artifacts")
+    run.add_argument("--backend", choices=("local", "ray"), default="local",
+                     help="local: in this process; ray: one Ray task per input (docs/jobs.md)")
+    run.add_argument("--ray-address", help="existing Ray cluster, e.g. ray://head:10001 (default: RAY_ADDRESS, "
+                                            "else a local Ray instance)")
     run.set_defaults(func=_cmd_run)
 
     models = sub.add_parser("models", help="list, fetch or verify models; path MODEL FILE prints a cached file")
