@@ -127,7 +127,9 @@ class _Handler(BaseHTTPRequestHandler):
                 validate_spec(spec, self.server.allowed_roots)
             except RushesError as exc:
                 return self._error(HTTPStatus.BAD_REQUEST, exc.line())
-            return self._send(HTTPStatus.CREATED, {"id": self.server.store.add(spec)})
+            job_id = self.server.store.add(spec)
+            self.server.worker.notify()
+            return self._send(HTTPStatus.CREATED, {"id": job_id})
         m = _JOB.match(self.path)
         if m and m.group(2):
             state = self.server.store.request_cancel(m.group(1))

@@ -22,6 +22,7 @@ class Worker:
         self.allowed_roots = allowed_roots
         self.poll = poll
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> list[str]:
@@ -33,8 +34,13 @@ class Worker:
             self._threads.append(t)
         return resumed
 
+    def notify(self) -> None:
+        """A job was queued: wake an idle worker thread now rather than at its next poll."""
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._wake.set()
         for t in self._threads:
             t.join(timeout)
 
@@ -42,7 +48,8 @@ class Worker:
         while not self._stop.is_set():
             job = self.store.claim_next()
             if job is None:
-                self._stop.wait(self.poll)
+                self._wake.wait(self.poll)
+                self._wake.clear()
                 continue
             self.run_job(job)
 
