@@ -1,0 +1,1 @@
+"""GAN operators: gan.upscale (Real-ESRGAN), later gan.interpolate."""
