@@ -7,5 +7,6 @@ from .hookspecs import hookimpl
 @hookimpl
 def rushes_operators() -> list[type]:
     from .detect.shots import DetectShots
+    from .gan.operator import GanUpscale
 
-    return [DetectShots]
+    return [DetectShots, GanUpscale]

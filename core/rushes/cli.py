@@ -80,6 +80,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             summary = ""
             if hasattr(out.result, "shots"):
                 summary = f" ({len(out.result.shots)} shots, {len(out.result.cuts)} cuts)"
+            elif hasattr(out.result, "pattern"):
+                resumed = f", {len(out.result.resumed)} already there" if out.result.resumed else ""
+                summary = f"; pictures: {out.result.pattern} ({len(out.result.written)} written{resumed})"
             if bar is not None:
                 bar.close()
                 bar = None

@@ -83,6 +83,7 @@ class Context:
     progress: Callable[[float, str], None] = lambda fraction, message: None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     models: Any = None  # rushes.modelstore.ModelStore; created lazily by the runner
+    out_dir: Any = None  # pathlib.Path of the output folder, for operators that write pictures
 
     def report(self, fraction: float, message: str = "") -> None:
         """Report progress in [0, 1]; raises Cancelled when the user asked to stop."""

@@ -86,3 +86,31 @@ class Cuts:
             method=data.get("method", ""),
             start_timecode=data.get("start_timecode"),
         )
+
+
+@dataclass
+class Frames:
+    """Result of an operator that writes pictures (gan.upscale): where they are and what was done.
+
+    `pattern` is the output path with `####` for sequences and movies, or the file for a still.
+    `written` lists frames made by this run, `resumed` frames found complete from an earlier one.
+    """
+
+    source: str
+    pattern: str
+    first_frame: int
+    frame_count: int
+    width: int
+    height: int
+    settings: dict[str, Any] = field(default_factory=dict)
+    written: list[int] = field(default_factory=list)
+    resumed: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "Frames", **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Frames":
+        data = {k: v for k, v in data.items() if k != "kind"}
+        return cls(**data)

@@ -37,7 +37,7 @@ def run(operator: str, input_path: str | Path, out_dir: str | Path, params: dict
     out = prepare_output_dir(out, [input_path])
     ctx = Context(progress=progress or (lambda f, m: None),
                   cancel_event=cancel_event or threading.Event(),
-                  models=models or ModelStore())
+                  models=models or ModelStore(), out_dir=out)
     try:
         result = op.run(media, values, ctx)
         files = write_result(result, cls.result, out, cls.output_stem, [input_path])

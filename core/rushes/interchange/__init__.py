@@ -5,6 +5,7 @@ writers apply to which result type.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,6 +16,7 @@ Writer = Callable[[Any], str]
 
 WRITERS: dict[str, dict[str, Writer]] = {
     "Cuts": {"json": _cuts.to_json, "otio": _cuts.to_otio, "edl": _cuts.to_edl, "csv": _cuts.to_csv},
+    "Frames": {"json": lambda frames: json.dumps(frames.to_json(), indent=2) + "\n"},
 }
 
 

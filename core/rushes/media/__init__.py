@@ -10,10 +10,20 @@ from pathlib import Path
 from ..errors import MediaError
 from .audio import AudioInfo, probe_audio, read_audio
 from .movie import Movie, MovieInfo, probe
-from .sequence import ImageSequence, SequencePattern, is_sequence_path, parse_pattern, read_image
+from .image import Still, image_size, read_image, write_image
+from .sequence import ImageSequence, SequencePattern, is_sequence_path, parse_pattern
 from .timecode import exact_rate, frame_to_timecode, timecode_to_frame
 
 IMAGE_EXTENSIONS = {".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".bmp", ".hdr", ".cin"}
+
+
+def open_any(path: str | Path, rate: Fraction | None = None,
+             allow_missing: bool = False) -> "Movie | ImageSequence | Still":
+    """Open a still image, an image sequence or a movie, whichever the path names."""
+    p = Path(path)
+    if p.suffix.lower() in IMAGE_EXTENSIONS and p.exists() and not is_sequence_path(p):
+        return Still(p)
+    return open_frames(p, rate=rate, allow_missing=allow_missing)
 
 
 def open_frames(path: str | Path, rate: Fraction | None = None,
@@ -28,7 +38,7 @@ def open_frames(path: str | Path, rate: Fraction | None = None,
 
 
 __all__ = [
-    "AudioInfo", "probe_audio", "read_audio", "ImageSequence", "MediaError", "Movie", "MovieInfo", "SequencePattern", "exact_rate",
+    "Still", "image_size", "open_any", "AudioInfo", "probe_audio", "read_audio", "ImageSequence", "MediaError", "Movie", "MovieInfo", "SequencePattern", "exact_rate",
     "frame_to_timecode", "is_sequence_path", "open_frames", "parse_pattern", "probe", "read_image",
-    "timecode_to_frame",
+    "timecode_to_frame", "write_image",
 ]

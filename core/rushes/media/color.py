@@ -29,6 +29,21 @@ def guess_colorspace(meta: dict) -> str:
     return LINEAR_REC709 if meta.get("format") in ("half", "float", "double") else SRGB
 
 
+def is_display_referred(name: str) -> bool:
+    """True for display/output encodings (sRGB, gamma, Rec.1886...), False for scene-linear and log."""
+    cs = config().getColorSpace(name)
+    if cs is None:
+        raise MediaError(f"unknown colour space {name!r} in {CONFIG}")
+    import PyOpenColorIO as OCIO
+
+    if cs.getReferenceSpaceType() == OCIO.REFERENCE_SPACE_DISPLAY:
+        return True
+    encoding = cs.getEncoding()
+    if encoding:
+        return encoding.startswith("sdr-video")
+    return not cs.isData() and "linear" not in cs.getName().lower() and "aces" not in cs.getName().lower()
+
+
 @lru_cache(maxsize=16)
 def _cpu_processor(src: str, dst: str):
     cfg = config()

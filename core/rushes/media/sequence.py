@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import MediaError, MissingFramesError
 from . import color
+from .image import read_image
 
 # Rate for sequences with no rate of their own; the CLI's --param fps overrides.
 DEFAULT_RATE = Fraction(24)
@@ -156,34 +157,6 @@ class ImageSequence:
     def read_display(self, number: int, size: tuple[int, int] | None, colorspace: str) -> np.ndarray:
         pixels, meta = self.read(number)
         return color.to_display_rgb8(pixels, meta, colorspace, size)
-
-
-def read_image(path: Path) -> tuple[np.ndarray, dict]:
-    """Read an image with OpenImageIO: float32 or native pixels HxWxC, plus format metadata."""
-    import OpenImageIO as oiio
-
-    if not path.exists():
-        raise MediaError("file does not exist", path)
-    if path.stat().st_size == 0:
-        raise MediaError("empty file (0 bytes)", path)
-    inp = oiio.ImageInput.open(str(path))
-    if inp is None:
-        raise MediaError(f"not a readable image ({oiio.geterror().strip() or 'unknown format'})", path)
-    try:
-        spec = inp.spec()
-        pixels = inp.read_image(0, 0, 0, spec.nchannels, "float")
-        if pixels is None:
-            raise MediaError(f"corrupt image ({inp.geterror().strip()})", path)
-        meta = {
-            "format": str(spec.format),
-            "channels": list(spec.channelnames),
-            "colorspace": spec.get_string_attribute("oiio:ColorSpace", ""),
-            "file_format": inp.format_name(),
-        }
-    finally:
-        inp.close()
-    pixels = np.asarray(pixels, dtype=np.float32).reshape(spec.height, spec.width, spec.nchannels)
-    return pixels, meta
 
 
 def _ranges(frames: list[int]) -> str:

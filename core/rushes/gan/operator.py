@@ -1,0 +1,159 @@
+"""gan.upscale: Real-ESRGAN upscaling of stills, image sequences and movies, resumable."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import MediaError
+from ..media import ImageSequence, Movie, Still, exact_rate, image_size, open_any, read_image, write_image
+from ..media import color
+from ..operators import Context, Operator, Param
+from ..results import Frames
+from .convert import MODELS
+
+
+class GanUpscale(Operator):
+    name = "gan.upscale"
+    summary = "Upscale plates, stills and movies with Real-ESRGAN (linear EXR, alpha and bit depth kept)"
+    inputs = ("image", "sequence", "movie")
+    result = "Frames"
+    output_stem = "frames"
+    params = (
+        Param("model", str, "realesr-animevideov3", "Model",
+              "realesr-animevideov3: fast compact model (video, CPU); realesrgan-x4plus: best quality, slow; "
+              "realesrgan-x4plus-anime: illustration/animation", choices=tuple(MODELS)),
+        Param("scale", int, 4, "Scale", "output size factor; the models are x4, other factors are "
+              "downscaled from x4 with an antialiased Lanczos filter", min=2, max=4),
+        Param("backend", str, "onnx", "Backend", "onnx (ONNX Runtime) or torch (the reference)",
+              choices=("onnx", "torch")),
+        Param("tile", int, 256, "Tile size", "input pixels per tile; smaller uses less memory", min=32, max=2048),
+        Param("colorspace", str, "auto", "Input colour space",
+              "OpenColorIO colour space of the input; auto: the file's tag, else linear for half/float, sRGB "
+              "for 8/16-bit files and movies"),
+        Param("working_space", str, "auto", "Network encoding",
+              "space the network sees; auto: as-is for display-referred input, ACEScct for scene-linear"),
+        Param("format", str, "auto", "Output format for movies", "auto/png: 8-bit PNG frames; exr: half EXR",
+              choices=("auto", "png", "exr")),
+        Param("fps", float, 24.0, "Sequence frame rate", "frame rate recorded for image sequences", min=1.0,
+              max=240.0),
+        Param("allow_missing", bool, False, "Allow missing frames", "skip missing sequence frames"),
+    )
+
+    def open_input(self, path: str, params: dict[str, Any]) -> Movie | ImageSequence | Still:
+        return open_any(path, rate=exact_rate(Fraction(str(params["fps"]))), allow_missing=params["allow_missing"])
+
+    def run(self, media: Movie | ImageSequence | Still, params: dict[str, Any], ctx: Context) -> Frames:
+        from .upscale import Network, upscale_pixels
+
+        for space in (params["colorspace"], params["working_space"]):
+            if space != "auto":
+                color.is_display_referred(space)  # unknown names fail before any work
+        model_dir = ctx.models.ensure("realesrgan", progress=lambda m: ctx.report(0.0, m))
+        net = Network(model_dir, params["model"], params["backend"])
+        scale = params["scale"]
+        out_dir: Path = ctx.out_dir
+        settings = {k: params[k] for k in ("model", "scale", "backend", "working_space")}
+        notes: list[str] = []
+        written: list[int] = []
+        resumed: list[int] = []
+        _resume_or_keep(out_dir, media, params)
+
+        def one(pixels: np.ndarray, meta: dict, number: int, target: Path, source: Path | None) -> None:
+            names = meta["channels"]
+            space = params["colorspace"]
+            if space == "auto":
+                space = color.guess_colorspace(meta)
+            settings["colorspace"] = space
+            out, report = upscale_pixels(pixels, names, space, net, scale, params["working_space"],
+                                         tile=params["tile"], check=ctx.check_cancelled)
+            if report.nonfinite:
+                notes.append(f"frame {number}: {report.nonfinite} NaN/Inf pixel(s) replaced")
+            if report.extra_channels and not any("resized conventionally" in n for n in notes):
+                notes.append(f"channels {', '.join(report.extra_channels)} resized conventionally (not by the network)")
+            write_image(target, out, like=meta, channels=names, sources=[source] if source else [])
+            written.append(number)
+
+        if isinstance(media, Still):
+            target = out_dir / media.path.name
+            ctx.report(0.0, f"{params['model']}: {media.path.name}")
+            h, w = media.pixels.shape[:2]
+            if image_size(target) == (w * scale, h * scale, media.pixels.shape[2]):
+                resumed.append(0)
+            else:
+                one(media.pixels, media.meta, 0, target, media.path)
+            return Frames(str(media.path), str(target), 0, 1, w * scale, h * scale, settings, written, resumed, notes)
+
+        total = media.frame_count
+        if isinstance(media, ImageSequence):
+            pattern = media.pattern
+            target_of = lambda number: out_dir / pattern.path(number).name  # noqa: E731
+            display = str(out_dir / Path(pattern.display).name)
+            first_pixels, first_meta = media.read(media.first_frame if media.first_frame not in media.missing
+                                                  else next(f for f in range(media.first_frame, media.last_frame + 1)
+                                                            if f not in media.missing))
+            width, height = first_pixels.shape[1] * scale, first_pixels.shape[0] * scale
+            for index in range(total):
+                number = media.first_frame + index
+                ctx.report(index / total, f"{params['model']}: frame {number} ({index + 1}/{total})")
+                if number in media.missing:
+                    continue
+                target = target_of(number)
+                if image_size(target) == (width, height, len(first_meta["channels"])):
+                    resumed.append(number)
+                    continue
+                pixels, meta = media.read(number)
+                if pixels.shape[:2] != first_pixels.shape[:2]:
+                    raise MediaError(f"frame {number} is {pixels.shape[1]}x{pixels.shape[0]}, the sequence is "
+                                     f"{first_pixels.shape[1]}x{first_pixels.shape[0]}", media.path)
+                one(pixels, meta, number, target, pattern.path(number))
+            return Frames(media.path, display, media.first_frame, total, width, height, settings, written,
+                          resumed, notes)
+
+        ext = "exr" if params["format"] == "exr" else "png"
+        fmt = "half" if ext == "exr" else "uint8"
+        stem = media.path.stem
+        display = str(out_dir / f"{stem}.######.{ext}")
+        width, height = media.info.width * scale, media.info.height * scale
+        meta = {"format": fmt, "channels": ["R", "G", "B"], "colorspace": color.SRGB, "spec": None}
+        done = {}
+        for index in range(total):
+            number = media.first_frame + index
+            target = out_dir / f"{stem}.{number:06d}.{ext}"
+            done[index] = image_size(target) == (width, height, 3)
+        for index, rgb8 in media.frames():
+            number = media.first_frame + index
+            ctx.report(index / max(total, 1), f"{params['model']}: frame {number} ({index + 1}/{total})")
+            target = out_dir / f"{stem}.{number:06d}.{ext}"
+            if done.get(index):
+                resumed.append(number)
+                continue
+            one(rgb8.astype(np.float32) / 255.0, meta, number, target, None)
+        return Frames(str(media.path), display, media.first_frame, total, width, height, settings, written,
+                      resumed, notes)
+
+
+STATE_FILE = ".gan.upscale.json"
+_IDENTITY = ("model", "scale", "colorspace", "working_space", "format")
+
+
+def _resume_or_keep(out_dir: Path, media: Movie | ImageSequence | Still, params: dict[str, Any]) -> None:
+    """Resume only a run of the same source with the same settings; otherwise keep the earlier
+    run's pictures in versions/vNNN/ before this one writes anything."""
+    import json
+
+    from ..outputs import keep_previous, write_text_atomic
+
+    state = {"source": str(media.path), "settings": {k: params[k] for k in _IDENTITY}}
+    path = out_dir / STATE_FILE
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = None
+    if previous != state:
+        pictures = {".png", ".exr", ".tif", ".tiff", ".dpx", ".jpg", ".jpeg"}
+        old = [p.name for p in out_dir.iterdir() if p.is_file() and p.suffix.lower() in pictures]
+        keep_previous(out_dir, old + ["frames.json", STATE_FILE])
+        write_text_atomic(path, json.dumps(state, indent=2) + "\n")

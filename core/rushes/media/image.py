@@ -1,0 +1,99 @@
+"""Still images through OpenImageIO: read as float with their format facts, write atomically."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import MediaError, OutputError
+from ..outputs import atomic_path
+
+
+def read_image(path: Path) -> tuple[np.ndarray, dict]:
+    """Read an image with OpenImageIO: float32 or native pixels HxWxC, plus format metadata."""
+    import OpenImageIO as oiio
+
+    if not path.exists():
+        raise MediaError("file does not exist", path)
+    if path.stat().st_size == 0:
+        raise MediaError("empty file (0 bytes)", path)
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:
+        raise MediaError(f"not a readable image ({oiio.geterror().strip() or 'unknown format'})", path)
+    try:
+        spec = inp.spec()
+        pixels = inp.read_image(0, 0, 0, spec.nchannels, "float")
+        if pixels is None:
+            raise MediaError(f"corrupt image ({inp.geterror().strip()})", path)
+        meta = {
+            "spec": spec,
+            "format": str(spec.format),
+            "channels": list(spec.channelnames),
+            "colorspace": spec.get_string_attribute("oiio:ColorSpace", ""),
+            "file_format": inp.format_name(),
+        }
+    finally:
+        inp.close()
+    pixels = np.asarray(pixels, dtype=np.float32).reshape(spec.height, spec.width, spec.nchannels)
+    return pixels, meta
+
+
+
+def write_image(path: Path, pixels: np.ndarray, like: dict | None = None, channels: list[str] | None = None,
+                fmt: str | None = None, sources: list[Path] = ()) -> Path:
+    """Write HxWxC float pixels atomically, keeping the source's format, channel names and metadata.
+
+    `like` is the metadata read_image returned for the source; its pixel format (uint8, uint16,
+    half, float) and attributes are kept unless `fmt` overrides. Integer formats are clipped to
+    [0, 1] and rounded by OpenImageIO.
+    """
+    import OpenImageIO as oiio
+
+    height, width, nchannels = pixels.shape
+    fmt = fmt or (like["format"] if like else "float")
+    spec = oiio.ImageSpec(width, height, nchannels, fmt)
+    if like is not None and like.get("spec") is not None:
+        for attr in like["spec"].extra_attribs:
+            if not attr.name.startswith(("oiio:", "ImageDescription")) or attr.name == "oiio:ColorSpace":
+                spec.attribute(attr.name, attr.type, attr.value)
+    if channels:
+        spec.channelnames = tuple(channels)
+        if "A" in channels:
+            spec.alpha_channel = channels.index("A")
+    path = Path(path)
+    with atomic_path(path, list(sources)) as tmp:
+        out = oiio.ImageOutput.create(str(path))
+        if out is None:
+            raise OutputError(f"no image writer for this file type ({oiio.geterror().strip()})", path)
+        if not out.open(str(tmp), spec):
+            raise OutputError(f"cannot write ({out.geterror().strip()})", path)
+        ok = out.write_image(np.ascontiguousarray(pixels, dtype=np.float32))
+        out.close()
+        if not ok:
+            raise OutputError(f"cannot write ({out.geterror().strip()})", path)
+    return path
+
+
+class Still:
+    """A single picture file opened for an operator (read once, on open, so bad files fail early)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.pixels, self.meta = read_image(self.path)
+        self.first_frame = 0
+        self.frame_count = 1
+
+
+def image_size(path: Path) -> tuple[int, int, int] | None:
+    """(width, height, channels) of a readable image, or None when it is missing or unreadable."""
+    import OpenImageIO as oiio
+
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:
+        oiio.geterror()
+        return None
+    spec = inp.spec()
+    inp.close()
+    return spec.width, spec.height, spec.nchannels
