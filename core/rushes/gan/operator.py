@@ -34,7 +34,8 @@ class GanUpscale(Operator):
               "OpenColorIO colour space of the input; auto: the file's tag, else linear for half/float, sRGB "
               "for 8/16-bit files and movies"),
         Param("working_space", str, "auto", "Network encoding",
-              "space the network sees; auto: as-is for display-referred input, ACEScct for scene-linear"),
+              "space the network sees; auto: as-is for display-referred input, sRGB with highlight headroom "
+              "for scene-linear; or an OCIO space such as ACEScct"),
         Param("format", str, "auto", "Output format for movies", "auto/png: 8-bit PNG frames; exr: half EXR",
               choices=("auto", "png", "exr")),
         Param("fps", float, 24.0, "Sequence frame rate", "frame rate recorded for image sequences", min=1.0,
@@ -61,6 +62,8 @@ class GanUpscale(Operator):
         resumed: list[int] = []
         _resume_or_keep(out_dir, media, params)
 
+        exposure: list[float] = []  # fixed by the first frame, so a sequence's encoding never changes
+
         def one(pixels: np.ndarray, meta: dict, number: int, target: Path, source: Path | None) -> None:
             names = meta["channels"]
             space = params["colorspace"]
@@ -68,7 +71,11 @@ class GanUpscale(Operator):
                 space = color.guess_colorspace(meta)
             settings["colorspace"] = space
             out, report = upscale_pixels(pixels, names, space, net, scale, params["working_space"],
-                                         tile=params["tile"], check=ctx.check_cancelled)
+                                         tile=params["tile"], exposure=exposure[0] if exposure else None,
+                                         check=ctx.check_cancelled)
+            if not exposure:
+                exposure.append(report.exposure)
+                settings["exposure"] = report.exposure
             if report.nonfinite:
                 notes.append(f"frame {number}: {report.nonfinite} NaN/Inf pixel(s) replaced")
             if report.extra_channels and not any("resized conventionally" in n for n in notes):

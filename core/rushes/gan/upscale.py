@@ -1,8 +1,10 @@
 """Upscaling pictures with a Real-ESRGAN network: tiling, outscale, colour, alpha and extra channels.
 
 The network sees display-referred RGB in [0, 1]. Everything around it keeps the plate intact:
-scene-linear input is encoded with OpenColorIO (ACEScct by default, so values above 1 survive)
-and decoded after; alpha is upscaled with a conventional filter and the colour is
+scene-linear input is scaled down by a power of two that brings its highlights to 1 (headroom),
+encoded to sRGB with OpenColorIO, and decoded and scaled back after, so values above 1 survive
+(a log encoding such as ACEScct can be chosen instead, but the network's small overshoots become
+large errors in linear there); alpha is upscaled with a conventional filter and the colour is
 un-premultiplied (with edge colours pushed into transparent areas, so no dark fringes) and
 premultiplied again; extra channels are resized conventionally; NaN/Inf are counted and replaced.
 """
@@ -18,7 +20,12 @@ from ..media import color
 
 NATIVE_SCALE = 4
 PAD = 10  # reflect padding at picture edges, as the reference implementation does
-LINEAR_WORKING_SPACE = "ACEScct"
+
+
+def headroom(rgb: np.ndarray) -> float:
+    """The power of two (>= 1) that brings the brightest 0.1% of a linear picture down to 1."""
+    peak = float(np.percentile(rgb.max(axis=2), 99.9)) if rgb.size else 1.0
+    return float(2.0 ** max(0, int(np.ceil(np.log2(max(peak, 1.0))))))
 
 
 class Network:
@@ -143,6 +150,7 @@ class UpscaleReport:
     """What happened to one picture besides the upscale itself."""
 
     nonfinite: int = 0  # NaN/Inf pixels replaced
+    exposure: float = 1.0  # scene-linear colour was divided by this before encoding
     extra_channels: list[str] = field(default_factory=list)  # resized conventionally
 
 
@@ -161,9 +169,13 @@ def channel_roles(names: list[str]) -> tuple[list[int], int | None, list[int]]:
 
 
 def upscale_pixels(pixels: np.ndarray, names: list[str], colorspace: str, net: Network, scale: int,
-                   working_space: str = "auto", tile: int = 256,
+                   working_space: str = "auto", tile: int = 256, exposure: float | None = None,
                    check: Callable[[], None] | None = None) -> tuple[np.ndarray, UpscaleReport]:
-    """Upscale a whole picture (any channels) by `scale`; returns pixels with the same channels."""
+    """Upscale a whole picture (any channels) by `scale`; returns pixels with the same channels.
+
+    `exposure` divides scene-linear colour before encoding (None: this picture's headroom; a
+    sequence passes one value for all its frames so the encoding does not change between frames).
+    """
     report = UpscaleReport()
     finite = np.isfinite(pixels)
     report.nonfinite = int((~finite).any(axis=2).sum())
@@ -181,14 +193,15 @@ def upscale_pixels(pixels: np.ndarray, names: list[str], colorspace: str, net: N
     if alpha is not None:
         rgb = np.where(alpha[:, :, None] > 1e-6, rgb / np.maximum(alpha[:, :, None], 1e-6), 0.0)
         rgb = push_pull_fill(rgb.astype(np.float32), alpha)
-    space = working_space
-    if space == "auto":
-        space = color.SRGB if color.is_display_referred(colorspace) else LINEAR_WORKING_SPACE
-    encoded = color.convert(rgb, colorspace, space)
+    display = color.is_display_referred(colorspace)
+    space = color.SRGB if working_space == "auto" else working_space
+    k = 1.0 if display or working_space != "auto" else (exposure or headroom(rgb))
+    report.exposure = k
+    encoded = color.convert(rgb / k, colorspace, space)
     up = upscale_rgb(encoded, net, tile=tile, check=check)
     if scale != NATIVE_SCALE:
         up = resize(up, out_w, out_h)
-    up = color.convert(up, space, colorspace)
+    up = color.convert(up, space, colorspace) * k
     out = np.zeros((out_h, out_w, pixels.shape[2]), np.float32)
     if len(colour) == 1:
         out[:, :, colour[0]] = up.mean(axis=2)
