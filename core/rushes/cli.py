@@ -114,6 +114,20 @@ def _cmd_models(args: argparse.Namespace) -> int:
             m = store.manifest(mid)
             print(f"{mid:<14} {store.status(mid):<9} {m.requirement:<30} {m.license:<8} {m.title}")
         return 0
+    if args.action == "export-torchscript":
+        from .gan.convert import MODELS
+        from .gan.nuke import export_torchscript
+
+        if ids != ["gan.upscale"]:
+            raise ParameterError("usage: rushes models export-torchscript gan.upscale --model NAME --out FILE.pt")
+        if args.model not in MODELS:
+            raise ParameterError(f"unknown model {args.model!r} (known: {', '.join(MODELS)})")
+        if args.out is None:
+            raise ParameterError("--out FILE.pt is required")
+        entry = store.ensure("realesrgan", progress=lambda msg: print(f"rushes: {msg}", file=sys.stderr))
+        path = export_torchscript(entry, args.model, args.out, args.scale, args.colorspace, args.headroom)
+        print(f"rushes: TorchScript for Nuke written to {path.resolve()} (see docs/upscale.md: CatFileCreator)")
+        return 0
     if args.action == "path":
         if len(ids) != 2:
             raise ParameterError("usage: rushes models path MODEL FILE")
@@ -213,10 +227,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     models = sub.add_parser("models", help="list, fetch or verify models; path MODEL FILE prints a cached file")
-    models.add_argument("action", choices=("list", "fetch", "verify", "path"))
+    models.add_argument("action", choices=("list", "fetch", "verify", "path", "export-torchscript"))
     models.add_argument("ids", nargs="*", help="model ids (default: all)")
     models.add_argument("--from", dest="wheelhouse", type=Path,
                         help="offline wheelhouse folder holding the pinned artifacts (or RUSHES_WHEELHOUSE)")
+    models.add_argument("--model", default="realesr-animevideov3", help="export-torchscript: model name")
+    models.add_argument("--out", type=Path, help="export-torchscript: output .pt file")
+    models.add_argument("--scale", type=int, default=4, choices=(2, 3, 4), help="export-torchscript: factor")
+    models.add_argument("--colorspace", default="linear", choices=("linear", "srgb"),
+                        help="export-torchscript: what the Nuke input is (linear: encode/decode inside)")
+    models.add_argument("--headroom", type=float, default=1.0,
+                        help="export-torchscript: linear values are divided by this before encoding")
     models.set_defaults(func=_cmd_models)
 
     serve = sub.add_parser("serve", help="run the local worker that hosts submit jobs to")
