@@ -5,6 +5,7 @@ add a bicubic downscale), so one x4 network serves every scale; rushes does its 
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from pathlib import Path
 
@@ -76,7 +77,24 @@ def build(arch: str, state_dict_path: Path) -> nn.Module:
     return model.eval()
 
 
+class _PReLUForExport(nn.Module):
+    """PReLU written as relu(x) - a * relu(-x): the same numbers, but ONNX Runtime keeps the
+    convolutions in its blocked NCHWc layout around it instead of reordering at every layer."""
+
+    def __init__(self, prelu: nn.PReLU):
+        super().__init__()
+        self.weight = prelu.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x) - self.weight.view(1, -1, 1, 1) * torch.relu(-x)
+
+
 def export_onnx(model: nn.Module, path: Path) -> None:
+    if isinstance(model, SRVGGNetCompact):
+        model = copy.deepcopy(model)
+        for index, layer in enumerate(model.body):
+            if isinstance(layer, nn.PReLU):
+                model.body[index] = _PReLUForExport(layer)
     example = torch.rand(1, 3, 32, 32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
