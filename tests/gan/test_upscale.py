@@ -164,10 +164,15 @@ def test_movie_becomes_numbered_png_frames(tmp_path, frame, store):
     frames = [(np.roll(frame, 2 * i, axis=1)[:36, :64] * 255).astype(np.uint8) for i in range(6)]
     movie = tmp_path / "take 2.mov"
     edit._encode(frames, movie, Fraction(24), timecode="00:00:10:00")
-    out = rushes.run("gan.upscale", movie, tmp_path / "up", {"scale": "2"}, models=store)
+    out = rushes.run("gan.upscale", movie, tmp_path / "up", {"scale": "2", "encode": "prores"}, models=store)
     names = sorted(p.name for p in (tmp_path / "up").glob("*.png"))
     assert names == [f"take 2.{240 + i:06d}.png" for i in range(6)]
     assert out.result.first_frame == 240 and (out.result.width, out.result.height) == (128, 72)
+    from rushes.media import probe
+
+    info = probe(tmp_path / "up" / "take 2_x2.mov")
+    assert (info.width, info.height, info.frame_count, info.codec) == (128, 72, 6, "prores")
+    assert info.start_timecode == "00:00:10:00" and info.rate == 24
 
 
 def test_cancel_leaves_no_partial_frame(tmp_path, frame, store):

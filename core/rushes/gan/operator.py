@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import MediaError
-from ..media import ImageSequence, Movie, Still, exact_rate, image_size, open_any, read_image, write_image
+from ..media import (ImageSequence, Movie, Still, encode_movie, exact_rate, image_size, open_any, read_image,
+                     write_image)
 from ..media import color
 from ..operators import Context, Operator, Param
 from ..results import Frames
@@ -38,6 +39,9 @@ class GanUpscale(Operator):
               "for scene-linear; or an OCIO space such as ACEScct"),
         Param("format", str, "auto", "Output format for movies", "auto/png: 8-bit PNG frames; exr: half EXR",
               choices=("auto", "png", "exr")),
+        Param("encode", str, "none", "Also encode a movie",
+              "movies only: none, or prores (ProRes 422 HQ .mov) / h264 made from the upscaled frames",
+              choices=("none", "prores", "h264")),
         Param("fps", float, 24.0, "Sequence frame rate", "frame rate recorded for image sequences", min=1.0,
               max=240.0),
         Param("allow_missing", bool, False, "Allow missing frames", "skip missing sequence frames"),
@@ -138,6 +142,13 @@ class GanUpscale(Operator):
                 resumed.append(number)
                 continue
             one(rgb8.astype(np.float32) / 255.0, meta, number, target, None)
+        if params["encode"] != "none":
+            ctx.report(1.0, f"encoding {params['encode']}")
+            movie = out_dir / f"{stem}_x{scale}.mov"
+            pictures = (np.clip(np.round(read_image(out_dir / f"{stem}.{media.first_frame + i:06d}.{ext}")[0][..., :3]
+                                         * 255), 0, 255).astype(np.uint8) for i in range(total))
+            encode_movie(pictures, movie, media.rate, params["encode"], media.info.start_timecode)
+            notes.append(f"movie: {movie}")
         return Frames(str(media.path), display, media.first_frame, total, width, height, settings, written,
                       resumed, notes)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import MediaError
 from .audio import AudioInfo, probe_audio, read_audio
-from .movie import Movie, MovieInfo, probe
+from .movie import Movie, MovieInfo, encode_movie, probe
 from .image import Still, image_size, read_image, write_image
 from .sequence import ImageSequence, SequencePattern, is_sequence_path, parse_pattern
 from .timecode import exact_rate, frame_to_timecode, timecode_to_frame
@@ -38,7 +38,7 @@ def open_frames(path: str | Path, rate: Fraction | None = None,
 
 
 __all__ = [
-    "Still", "image_size", "open_any", "AudioInfo", "probe_audio", "read_audio", "ImageSequence", "MediaError", "Movie", "MovieInfo", "SequencePattern", "exact_rate",
+    "Still", "encode_movie", "image_size", "open_any", "AudioInfo", "probe_audio", "read_audio", "ImageSequence", "MediaError", "Movie", "MovieInfo", "SequencePattern", "exact_rate",
     "frame_to_timecode", "is_sequence_path", "open_frames", "parse_pattern", "probe", "read_image",
     "timecode_to_frame", "write_image",
 ]

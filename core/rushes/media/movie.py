@@ -195,3 +195,31 @@ def _yuv444_thumbnail(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray
     small = frame.reformat(width=size[0], height=size[1], format="yuv444p", interpolation="AREA")
     return np.stack([np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, : p.width]
                      for p in small.planes], axis=2).astype(np.float32)
+
+
+def encode_movie(frames: Iterator[np.ndarray], target: Path, rate: Fraction, codec: str = "prores",
+                 timecode: str | None = None) -> Path:
+    """Encode RGB uint8 frames into a movie, atomically. prores: ProRes 422 HQ (.mov); h264: CRF 16."""
+    from ..outputs import atomic_path
+
+    settings = {"prores": ("prores_ks", "yuv422p10le", {"profile": "3"}),
+                "h264": ("libx264", "yuv420p", {"crf": "16", "preset": "medium"})}[codec]
+    with atomic_path(target) as tmp:
+        with av.open(str(tmp), "w", format="mov") as out:
+            if timecode:
+                out.metadata["timecode"] = timecode
+            stream = None
+            for image in frames:
+                if stream is None:
+                    stream = out.add_stream(settings[0], rate=rate)
+                    stream.width, stream.height = image.shape[1], image.shape[0]
+                    stream.pix_fmt = settings[1]
+                    stream.options = settings[2]
+                    if timecode:
+                        stream.metadata["timecode"] = timecode
+                for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")):
+                    out.mux(packet)
+            if stream is not None:
+                for packet in stream.encode():
+                    out.mux(packet)
+    return target
