@@ -119,3 +119,22 @@ def test_rerun_keeps_the_previous_results(edit_clip, tmp_path):
     assert sorted(p.name for p in (out / "versions" / "v001").iterdir()) == [
         "shots.csv", "shots.edl", "shots.json", "shots.otio"]
     assert json.loads((out / "shots.json").read_text())["shots"] != json.loads(first)["shots"]
+
+
+def test_upscale_bad_inputs(tmp_path):
+    data = Path(__file__).parent / "data" / "realesrgan"
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.exr"
+    text.write_text("not an image\n" * 20)
+    truncated = tmp_path / "cut.png"
+    truncated.write_bytes((data / "stage.png").read_bytes()[:400])
+    out = tmp_path / "out"
+    assert_one_line_error(rushes("run", "gan.upscale", empty, "--out", out, "-q"), "0 bytes", "empty.png")
+    assert_one_line_error(rushes("run", "gan.upscale", text, "--out", out, "-q"), "notes.exr")
+    assert_one_line_error(rushes("run", "gan.upscale", truncated, "--out", out, "-q"), "cut.png")
+    assert_one_line_error(rushes("run", "gan.upscale", data / "stage.png", "--out", out, "-p", "model=x8"),
+                          "not one of")
+    assert_one_line_error(rushes("run", "gan.upscale", data / "stage.png", "--out", out, "-p", "scale=8"),
+                          "out of range")
+    assert not out.exists()

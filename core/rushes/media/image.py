@@ -1,12 +1,36 @@
 """Still images through OpenImageIO: read as float with their format facts, write atomically."""
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import MediaError, OutputError
 from ..outputs import atomic_path
+
+
+@contextmanager
+def _quiet_c_stderr():
+    """Some image libraries (libpng) print their errors straight to fd 2; OpenImageIO also reports
+    them through geterror(), which is what the user sees, as one line."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
 
 
 def read_image(path: Path) -> tuple[np.ndarray, dict]:
@@ -17,14 +41,16 @@ def read_image(path: Path) -> tuple[np.ndarray, dict]:
         raise MediaError("file does not exist", path)
     if path.stat().st_size == 0:
         raise MediaError("empty file (0 bytes)", path)
-    inp = oiio.ImageInput.open(str(path))
+    with _quiet_c_stderr():
+        inp = oiio.ImageInput.open(str(path))
     if inp is None:
-        raise MediaError(f"not a readable image ({oiio.geterror().strip() or 'unknown format'})", path)
+        raise MediaError(f"not a readable image ({_first_line(oiio.geterror())})", path)
     try:
         spec = inp.spec()
-        pixels = inp.read_image(0, 0, 0, spec.nchannels, "float")
+        with _quiet_c_stderr():
+            pixels = inp.read_image(0, 0, 0, spec.nchannels, "float")
         if pixels is None:
-            raise MediaError(f"corrupt image ({inp.geterror().strip()})", path)
+            raise MediaError(f"corrupt or truncated image ({_first_line(inp.geterror())})", path)
         meta = {
             "spec": spec,
             "format": str(spec.format),
