@@ -72,3 +72,12 @@ def test_schema_is_json_ready():
     method = next(p for p in desc["params"] if p["name"] == "method")
     assert method["choices"] == ["transnet", "fast"] and method["default"] == "transnet"
     assert issubclass(DetectShots, Operator)
+
+
+def test_frame_range_only_for_operators_that_can(tmp_path, edit_clip, store):
+    import rushes
+
+    clip, _ = edit_clip
+    with pytest.raises(ParameterError, match="cannot run a frame range"):
+        rushes.run("detect.shots", clip, tmp_path / "o", frame_range=(0, 10), models=store)
+    assert not (tmp_path / "o").exists()

@@ -66,7 +66,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
             specs = [JobSpec(args.operator, str(Path(i).resolve()), str(o.resolve()), params)
                      for i, o in zip(args.input, outs)]
-            results = run_on_ray(specs, address=args.ray_address, progress=progress)
+            results = run_on_ray(specs, address=args.ray_address, progress=progress, chunk_frames=args.chunk)
             failed = [r for r in results if r["state"] != "done"]
             for r in failed:
                 print(f"rushes: error: {r['error']}", file=sys.stderr)
@@ -224,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="local: in this process; ray: one Ray task per input (docs/jobs.md)")
     run.add_argument("--ray-address", help="existing Ray cluster, e.g. ray://head:10001 (default: RAY_ADDRESS, "
                                             "else a local Ray instance)")
+    run.add_argument("--chunk", type=int, default=0, metavar="FRAMES",
+                     help="ray: split sequence/movie jobs of frame-range operators (gan.upscale) into chunks")
     run.set_defaults(func=_cmd_run)
 
     models = sub.add_parser("models", help="list, fetch or verify models; path MODEL FILE prints a cached file")

@@ -84,6 +84,7 @@ class Context:
     cancel_event: threading.Event = field(default_factory=threading.Event)
     models: Any = None  # rushes.modelstore.ModelStore; created lazily by the runner
     out_dir: Any = None  # pathlib.Path of the output folder, for operators that write pictures
+    frame_range: tuple[int, int] | None = None  # inclusive source frames to do (operators with frame_ranges)
 
     def report(self, fraction: float, message: str = "") -> None:
         """Report progress in [0, 1]; raises Cancelled when the user asked to stop."""
@@ -104,6 +105,7 @@ class Operator:
     result: ClassVar[str]  # "Cuts", "FaceTracks", "Frames", "Transcript", "Audio"
     output_stem: ClassVar[str]  # file stem of the written results, e.g. "shots"
     params: ClassVar[tuple[Param, ...]] = ()
+    frame_ranges: ClassVar[bool] = False  # True: run() honours ctx.frame_range, so jobs can be split
 
     def open_input(self, path: str, params: dict[str, Any]) -> Any:
         """Open the input for `run`; the default opens a movie or an image sequence."""

@@ -70,3 +70,19 @@ def keep_previous(out_dir: Path, names: list[str]) -> Path | None:
     for name in existing:
         os.replace(out_dir / name, target / name)
     return target
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on `path` between processes (fcntl; a no-op where there is none)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: one process per output folder is the rule there
+        yield
+        return
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

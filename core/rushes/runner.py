@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from .interchange import write_result
 from .modelstore import ModelStore
+from .errors import ParameterError
 from .operators import Context, get_operator
 from .outputs import prepare_output_dir
 
@@ -22,14 +23,19 @@ class RunOutput:
 
 def run(operator: str, input_path: str | Path, out_dir: str | Path, params: dict[str, Any] | None = None,
         progress: Callable[[float, str], None] | None = None,
-        cancel_event: threading.Event | None = None, models: ModelStore | None = None) -> RunOutput:
+        cancel_event: threading.Event | None = None, models: ModelStore | None = None,
+        frame_range: tuple[int, int] | None = None, write_results: bool = True) -> RunOutput:
     """Run `operator` on `input_path`, writing its results into `out_dir`.
 
     Parameters are checked against the operator's schema before any media is read; the output
-    folder is checked before any work starts; every file is written atomically.
+    folder is checked before any work starts; every file is written atomically. `frame_range`
+    (inclusive source frames) limits operators that support it; a chunk of a split job passes
+    write_results=False and its driver writes the merged result.
     """
     cls = get_operator(operator)
     values = cls.resolve_params(params)
+    if frame_range is not None and not cls.frame_ranges:
+        raise ParameterError(f"{operator} cannot run a frame range; it needs the whole input")
     op = cls()
     media = op.open_input(str(input_path), values)
     out = Path(out_dir)
@@ -37,10 +43,10 @@ def run(operator: str, input_path: str | Path, out_dir: str | Path, params: dict
     out = prepare_output_dir(out, [input_path])
     ctx = Context(progress=progress or (lambda f, m: None),
                   cancel_event=cancel_event or threading.Event(),
-                  models=models or ModelStore(), out_dir=out)
+                  models=models or ModelStore(), out_dir=out, frame_range=frame_range)
     try:
         result = op.run(media, values, ctx)
-        files = write_result(result, cls.result, out, cls.output_stem, [input_path])
+        files = write_result(result, cls.result, out, cls.output_stem, [input_path]) if write_results else []
     except BaseException:
         if not existed and out.exists() and not any(out.iterdir()):
             out.rmdir()

@@ -61,3 +61,36 @@ def test_cli_ray_backend(two_clips, tmp_path):
     assert sorted(p.name for p in (tmp_path / "batch").iterdir()) == ["edit clip é", "second half"]
     assert (tmp_path / "batch" / "second half" / "shots.otio").exists()
     assert proc.stdout.count("wrote its results to") == 2
+
+
+def test_sequence_job_split_into_frame_chunks(tmp_path, store, monkeypatch, sample_clip):
+    """gan.upscale on an 8-frame EXR sequence as 3 Ray chunks equals the in-process run, frame for frame."""
+    import av
+    import numpy as np
+    import OpenImageIO as oiio
+
+    from rushes.media import read_image
+
+    monkeypatch.setenv("RUSHES_CACHE", str(store.cache_dir))
+    plates = tmp_path / "plates"
+    plates.mkdir()
+    with av.open(str(sample_clip)) as c:
+        for i, f in zip(range(8), c.decode(video=0)):
+            rgb = f.to_ndarray(format="rgb24")[:24, :40].astype(np.float32) / 255.0
+            path = plates / f"sh020.{1001 + i:04d}.exr"
+            out = oiio.ImageOutput.create(str(path))
+            out.open(str(path), oiio.ImageSpec(40, 24, 3, "half"))
+            out.write_image(rgb)
+            out.close()
+    spec = JobSpec("gan.upscale", str(plates / "sh020.####.exr"), str(tmp_path / "ray"), {"scale": 2, "threads": 1})
+    result, = run_on_ray([spec], num_cpus=2, chunk_frames=3)
+    assert result["state"] == "done" and result["chunks"] == 3
+    assert result["result"]["written"] == list(range(1001, 1009))
+    assert json.loads((tmp_path / "ray" / "frames.json").read_text())["written"] == list(range(1001, 1009))
+    local = rushes.run("gan.upscale", plates / "sh020.####.exr", tmp_path / "local", {"scale": 2, "threads": 1},
+                       models=store)
+    for n in local.result.written:
+        a = read_image(tmp_path / "ray" / f"sh020.{n:04d}.exr")[0]
+        b = read_image(tmp_path / "local" / f"sh020.{n:04d}.exr")[0]
+        assert np.array_equal(a, b)
+    assert not (tmp_path / "ray" / "versions").exists()  # chunks did not version each other's files

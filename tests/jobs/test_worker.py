@@ -189,3 +189,50 @@ def test_killed_worker_resumes_the_job(tmp_path, edit_clip, store):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+
+
+def test_killed_upscale_job_resumes_frame_by_frame(tmp_path, store, sample_clip):
+    """A sequence job killed mid-way keeps its finished frames and does only the rest on restart."""
+    import av
+    import numpy as np
+    import OpenImageIO as oiio
+
+    plates = tmp_path / "plates"
+    plates.mkdir()
+    with av.open(str(sample_clip)) as c:
+        for i, f in zip(range(8), c.decode(video=0)):
+            path = plates / f"sh030.{1001 + i:04d}.exr"
+            out = oiio.ImageOutput.create(str(path))
+            out.open(str(path), oiio.ImageSpec(48, 40, 3, "half"))
+            out.write_image(f.to_ndarray(format="rgb24")[:40, :48].astype(np.float32) / 255.0)
+            out.close()
+    state = tmp_path / "state"
+    env = dict(os.environ, RUSHES_CACHE=str(store.cache_dir))
+    store.ensure("realesrgan")
+
+    def start():
+        proc = subprocess.Popen([sys.executable, "-m", "rushes.cli", "serve", "--port", "0", "--state", str(state)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert "listening" in proc.stdout.readline()
+        return proc, WorkerClient.from_state(state)
+
+    proc, client = start()
+    job = client.submit({"operator": "gan.upscale", "input": str(plates / "sh030.####.exr"),
+                         "out": str(tmp_path / "up"), "params": {"model": "realesrgan-x4plus", "scale": 2}})
+    deadline = time.monotonic() + 300
+    while len(list((tmp_path / "up").glob("sh030.*.exr"))) < 2:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (state / "worker.json").unlink()
+    proc, client = start()
+    try:
+        status = client.wait(job, poll=0.2, timeout=600)
+        assert status["state"] == "done", status
+        result = status["result"]["result"]
+        assert len(result["resumed"]) >= 2 and sorted(result["written"] + result["resumed"]) == list(range(1001, 1009))
+        assert not list((tmp_path / "up").glob(".*part*"))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)

@@ -22,6 +22,7 @@ class GanUpscale(Operator):
     inputs = ("image", "sequence", "movie")
     result = "Frames"
     output_stem = "frames"
+    frame_ranges = True
     params = (
         Param("model", str, "realesr-animevideov3", "Model",
               "realesr-animevideov3: fast compact model (video, CPU); realesrgan-x4plus: best quality, slow; "
@@ -30,6 +31,7 @@ class GanUpscale(Operator):
               "downscaled from x4 with an antialiased Lanczos filter", min=2, max=4),
         Param("backend", str, "onnx", "Backend", "onnx (ONNX Runtime) or torch (the reference)",
               choices=("onnx", "torch")),
+        Param("threads", int, 0, "Threads", "CPU threads for the network; 0: all cores", min=0, max=256),
         Param("tile", int, 256, "Tile size", "input pixels per tile; smaller uses less memory", min=32, max=2048),
         Param("colorspace", str, "auto", "Input colour space",
               "OpenColorIO colour space of the input; auto: the file's tag, else linear for half/float, sRGB "
@@ -57,7 +59,7 @@ class GanUpscale(Operator):
             if space != "auto":
                 color.is_display_referred(space)  # unknown names fail before any work
         model_dir = ctx.models.ensure("realesrgan", progress=lambda m: ctx.report(0.0, m))
-        net = Network(model_dir, params["model"], params["backend"])
+        net = Network(model_dir, params["model"], params["backend"], threads=params["threads"])
         scale = params["scale"]
         out_dir: Path = ctx.out_dir
         settings = {k: params[k] for k in ("model", "scale", "backend", "working_space")}
@@ -106,9 +108,10 @@ class GanUpscale(Operator):
                                                   else next(f for f in range(media.first_frame, media.last_frame + 1)
                                                             if f not in media.missing))
             width, height = first_pixels.shape[1] * scale, first_pixels.shape[0] * scale
-            for index in range(total):
+            todo = _indices(total, media.first_frame, ctx.frame_range)
+            for done_count, index in enumerate(todo):
                 number = media.first_frame + index
-                ctx.report(index / total, f"{params['model']}: frame {number} ({index + 1}/{total})")
+                ctx.report(done_count / len(todo), f"{params['model']}: frame {number} ({done_count + 1}/{len(todo)})")
                 if number in media.missing:
                     continue
                 target = target_of(number)
@@ -129,20 +132,22 @@ class GanUpscale(Operator):
         display = str(out_dir / f"{stem}.######.{ext}")
         width, height = media.info.width * scale, media.info.height * scale
         meta = {"format": fmt, "channels": ["R", "G", "B"], "colorspace": color.SRGB, "spec": None}
+        todo = _indices(total, media.first_frame, ctx.frame_range)
         done = {}
-        for index in range(total):
-            number = media.first_frame + index
-            target = out_dir / f"{stem}.{number:06d}.{ext}"
+        for index in todo:
+            target = out_dir / f"{stem}.{media.first_frame + index:06d}.{ext}"
             done[index] = image_size(target) == (width, height, 3)
-        for index, rgb8 in media.frames():
+        start, stop = (todo[0], todo[-1] + 1) if todo else (0, 0)
+        for index, rgb8 in media.frames(start, stop):
             number = media.first_frame + index
-            ctx.report(index / max(total, 1), f"{params['model']}: frame {number} ({index + 1}/{total})")
+            ctx.report((index - start) / max(len(todo), 1), f"{params['model']}: frame {number} "
+                       f"({index - start + 1}/{len(todo)})")
             target = out_dir / f"{stem}.{number:06d}.{ext}"
             if done.get(index):
                 resumed.append(number)
                 continue
             one(rgb8.astype(np.float32) / 255.0, meta, number, target, None)
-        if params["encode"] != "none":
+        if params["encode"] != "none" and ctx.frame_range is None:
             ctx.report(1.0, f"encoding {params['encode']}")
             movie = out_dir / f"{stem}_x{scale}.mov"
             pictures = (np.clip(np.round(read_image(out_dir / f"{stem}.{media.first_frame + i:06d}.{ext}")[0][..., :3]
@@ -151,6 +156,13 @@ class GanUpscale(Operator):
             notes.append(f"movie: {movie}")
         return Frames(str(media.path), display, media.first_frame, total, width, height, settings, written,
                       resumed, notes)
+
+
+def _indices(total: int, first: int, frame_range: tuple[int, int] | None) -> list[int]:
+    """Frame indices (0 = first frame) to do: all, or those of an inclusive source-frame range."""
+    if frame_range is None:
+        return list(range(total))
+    return [i for i in range(total) if frame_range[0] <= first + i <= frame_range[1]]
 
 
 STATE_FILE = ".gan.upscale.json"
@@ -164,14 +176,17 @@ def _resume_or_keep(out_dir: Path, media: Movie | ImageSequence | Still, params:
 
     from ..outputs import keep_previous, write_text_atomic
 
+    from ..outputs import locked
+
     state = {"source": str(media.path), "settings": {k: params[k] for k in _IDENTITY}}
     path = out_dir / STATE_FILE
-    try:
-        previous = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        previous = None
-    if previous != state:
-        pictures = {".png", ".exr", ".tif", ".tiff", ".dpx", ".jpg", ".jpeg"}
-        old = [p.name for p in out_dir.iterdir() if p.is_file() and p.suffix.lower() in pictures]
-        keep_previous(out_dir, old + ["frames.json", STATE_FILE])
-        write_text_atomic(path, json.dumps(state, indent=2) + "\n")
+    with locked(out_dir / ".gan.upscale.lock"):  # chunks of one split job may arrive together
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = None
+        if previous != state:
+            pictures = {".png", ".exr", ".tif", ".tiff", ".dpx", ".jpg", ".jpeg"}
+            old = [p.name for p in out_dir.iterdir() if p.is_file() and p.suffix.lower() in pictures]
+            keep_previous(out_dir, old + ["frames.json", STATE_FILE])
+            write_text_atomic(path, json.dumps(state, indent=2) + "\n")

@@ -1,5 +1,6 @@
-"""Scale-out on a Ray cluster: each job spec of a batch becomes a Ray task; results land in the
-same output layout as a local run.
+"""Scale-out on a Ray cluster: each job spec of a batch becomes a Ray task, and a sequence or movie
+job of an operator that can run frame ranges (gan.upscale) is split into chunks of frames; results
+land in the same output layout as a local run.
 
 Point it at a studio cluster with `--ray-address ray://head:10001` (or RAY_ADDRESS); without an
 address a local Ray instance is started for the run. Every node needs rushes installed and the
@@ -14,8 +15,8 @@ from typing import Any, Callable
 from .spec import JobSpec, validate_spec
 
 
-def _run_spec(spec_json: dict[str, Any], cache_dir: str | None) -> dict[str, Any]:
-    """Runs inside a Ray worker process."""
+def _run_spec(spec_json: dict[str, Any], cache_dir: str | None, chunk: bool = False) -> dict[str, Any]:
+    """Runs inside a Ray worker process; a chunk leaves the result files to the driver."""
     from ..errors import RushesError
     from ..modelstore import ModelStore
     from ..runner import run
@@ -23,24 +24,76 @@ def _run_spec(spec_json: dict[str, Any], cache_dir: str | None) -> dict[str, Any
     spec = JobSpec.from_json(spec_json)
     try:
         out = run(spec.operator, spec.input, spec.out, spec.params,
-                  models=ModelStore(cache_dir=cache_dir) if cache_dir else ModelStore())
+                  models=ModelStore(cache_dir=cache_dir) if cache_dir else ModelStore(),
+                  frame_range=spec.frame_range, write_results=not chunk)
     except RushesError as exc:
         return {"input": spec.input, "state": "failed", "error": exc.line()}
     return {"input": spec.input, "state": "done", "out_dir": str(out.out_dir),
             "files": [str(p) for p in out.files], "result": out.result.to_json()}
 
 
-def run_on_ray(specs: list[JobSpec], address: str | None = None, num_cpus: int | None = None,
-               progress: Callable[[float, str], None] | None = None) -> list[dict[str, Any]]:
-    """Run a batch of jobs as Ray tasks and gather their results, in the order given.
+def split(spec: JobSpec, chunk_frames: int) -> list[JobSpec]:
+    """Frame-range chunks of a job whose operator can run ranges; other jobs stay whole."""
+    from ..media import ImageSequence, Movie
+    from ..operators import get_operator
 
-    Every spec is validated before anything is sent. A task that fails on bad input reports it
-    in its result; a task lost with its node is retried by Ray (max_retries=2).
+    cls = get_operator(spec.operator)
+    if not cls.frame_ranges or chunk_frames <= 0:
+        return [spec]
+    values = cls.resolve_params(spec.params)
+    media = cls().open_input(spec.input, values)
+    if not isinstance(media, (ImageSequence, Movie)):
+        return [spec]
+    first = media.first_frame
+    last = first + media.frame_count - 1
+    if spec.frame_range:
+        first, last = max(first, spec.frame_range[0]), min(last, spec.frame_range[1])
+    return [JobSpec(spec.operator, spec.input, spec.out, spec.params, (a, min(a + chunk_frames - 1, last)),
+                    spec.priority) for a in range(first, last + 1, chunk_frames)]
+
+
+def _merge(spec: JobSpec, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One job's chunk results -> its result, with the result files written once, here."""
+    from pathlib import Path
+
+    from ..interchange import write_result
+    from ..operators import get_operator
+    from ..results import Frames
+
+    failed = [p for p in parts if p["state"] != "done"]
+    if failed:
+        return {"input": spec.input, "state": "failed", "error": failed[0]["error"]}
+    if len(parts) == 1 and parts[0]["files"]:
+        return parts[0]
+    frames = [Frames.from_json(p["result"]) for p in parts]
+    merged = frames[0]
+    for other in frames[1:]:
+        merged.written += other.written
+        merged.resumed += other.resumed
+        merged.notes += [n for n in other.notes if n not in merged.notes]
+    merged.written.sort()
+    merged.resumed.sort()
+    cls = get_operator(spec.operator)
+    files = write_result(merged, cls.result, Path(spec.out), cls.output_stem, [spec.input])
+    return {"input": spec.input, "state": "done", "out_dir": spec.out, "files": [str(f) for f in files],
+            "result": merged.to_json(), "chunks": len(parts)}
+
+
+def run_on_ray(specs: list[JobSpec], address: str | None = None, num_cpus: int | None = None,
+               progress: Callable[[float, str], None] | None = None,
+               chunk_frames: int = 0) -> list[dict[str, Any]]:
+    """Run a batch of jobs as Ray tasks and gather their results, one per spec, in the order given.
+
+    Every spec is validated before anything is sent. With `chunk_frames`, jobs of operators that
+    can run frame ranges are split into chunks of that many frames. A task that fails on bad input
+    reports it in its result; a task lost with its node is retried by Ray (max_retries=2).
     """
     import ray
 
     for spec in specs:
         validate_spec(spec)
+    plan = [(n, part) for n, spec in enumerate(specs) for part in split(spec, chunk_frames)]
+    chunked = {n for n, _ in plan if sum(1 for m, _ in plan if m == n) > 1}
     started_here = not ray.is_initialized()
     if started_here:
         address = address or os.environ.get("RAY_ADDRESS")
@@ -49,18 +102,19 @@ def run_on_ray(specs: list[JobSpec], address: str | None = None, num_cpus: int |
     try:
         task = ray.remote(num_cpus=1, max_retries=2)(_run_spec)
         cache = os.environ.get("RUSHES_CACHE")
-        refs = [task.remote(spec.to_json(), cache) for spec in specs]
+        refs = [task.remote(part.to_json(), cache, n in chunked) for n, part in plan]
         order = {ref: i for i, ref in enumerate(refs)}
-        results: list[dict[str, Any] | None] = [None] * len(refs)
+        parts: list[dict[str, Any] | None] = [None] * len(refs)
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             for ref in done:
-                results[order[ref]] = ray.get(ref)
+                parts[order[ref]] = ray.get(ref)
             if progress:
                 finished = len(refs) - len(pending)
-                progress(finished / len(refs), f"ray: {finished}/{len(refs)} jobs")
-        return [r for r in results if r is not None]
+                progress(finished / len(refs), f"ray: {finished}/{len(refs)} tasks")
+        return [_merge(spec, [p for (m, _), p in zip(plan, parts) if m == n and p is not None])
+                for n, spec in enumerate(specs)]
     finally:
         if started_here:
             ray.shutdown()

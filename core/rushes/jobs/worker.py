@@ -72,7 +72,7 @@ class Worker:
         try:
             validate_spec(spec, self.allowed_roots)
             out = run(spec.operator, spec.input, spec.out, spec.params, progress=progress,
-                      cancel_event=cancel, models=self.models)
+                      cancel_event=cancel, models=self.models, frame_range=spec.frame_range)
         except Cancelled:
             if self._stop.is_set() and not self.store.cancel_requested(job.id):
                 self.store.update(job.id, state="queued", message="interrupted by a worker shutdown")
