@@ -77,8 +77,9 @@ class WorkerClient:
     def submit(self, spec: dict[str, Any]) -> str:
         return self._call("POST", "/v1/jobs", spec)["id"]
 
-    def status(self, job_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/v1/jobs/{job_id}")
+    def status(self, job_id: str, wait: float = 0.0) -> dict[str, Any]:
+        """The job's state; with `wait`, the worker answers as soon as it finishes (or after wait s)."""
+        return self._call("GET", f"/v1/jobs/{job_id}" + (f"?wait={wait:g}" if wait > 0 else ""))
 
     def cancel(self, job_id: str) -> str:
         return self._call("POST", f"/v1/jobs/{job_id}/cancel", {})["state"]
@@ -89,13 +90,13 @@ class WorkerClient:
     def list(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/jobs")
 
-    def wait(self, job_id: str, poll: float = 0.5, timeout: float | None = None) -> dict[str, Any]:
-        """Poll until the job has finished; returns its final status."""
+    def wait(self, job_id: str, poll: float = 5.0, timeout: float | None = None) -> dict[str, Any]:
+        """Block until the job has finished (long-polls of `poll` seconds); returns its final status."""
         start = time.monotonic()
         while True:
-            status = self.status(job_id)
+            left = None if timeout is None else timeout - (time.monotonic() - start)
+            status = self.status(job_id, wait=poll if left is None else max(0.0, min(poll, left)))
             if status["state"] in ("done", "failed", "cancelled"):
                 return status
-            if timeout is not None and time.monotonic() - start > timeout:
+            if left is not None and time.monotonic() - start > timeout:
                 raise WorkerError(f"job {job_id} still {status['state']} after {timeout:.0f} s")
-            time.sleep(poll)

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import socket
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,11 +18,12 @@ from ..errors import RushesError
 from ..modelstore import ModelStore
 from .client import default_state_dir
 from .spec import JobSpec, validate_spec
-from .store import JobStore
+from .store import FINISHED, JobStore
 from .worker import Worker
 
 MAX_BODY = 1 << 20
-_JOB = re.compile(r"^/v1/jobs/([0-9a-f]{12})(/cancel)?$")
+_JOB = re.compile(r"^/v1/jobs/([0-9a-f]{12})(/cancel)?(?:\?wait=([0-9.]+))?$")
+MAX_WAIT = 20.0  # below the client's 30 s socket timeout
 
 
 def is_loopback(host: str) -> bool:
@@ -111,6 +113,11 @@ class _Handler(BaseHTTPRequestHandler):
             record = self.server.store.get(m.group(1))
             if record is None:
                 return self._error(HTTPStatus.NOT_FOUND, f"no job {m.group(1)}")
+            # ?wait=S: long-poll until the job has finished or S seconds have passed
+            deadline = time.monotonic() + min(float(m.group(3) or 0), MAX_WAIT)
+            while record.state not in FINISHED and time.monotonic() < deadline:
+                time.sleep(0.02)
+                record = self.server.store.get(m.group(1))
             return self._send(HTTPStatus.OK, record.to_json())
         self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {self.path}")
 
