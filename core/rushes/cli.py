@@ -151,8 +151,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .modelstore import ModelStore
 
     server = make_server(args.host, args.port, args.state, [Path(r) for r in args.root or []] or None,
-                         args.slots, args.allow_remote, ModelStore(wheelhouse=args.wheelhouse))
-    print(f"rushes: worker listening on {server.url}; jobs in {server.store.path} (Ctrl-C stops)", flush=True)
+                         args.slots, args.allow_remote, ModelStore(wheelhouse=args.wheelhouse),
+                         job_timeout=args.job_timeout)
+    w = server.worker
+    print(f"rushes: worker listening on {server.url}; {w.slots} job slot(s), network jobs one at a time on "
+          f"{', '.join(w.devices)}; jobs in {server.store.path} (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -175,6 +178,8 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     spec = {"operator": args.operator, "input": str(Path(args.input).resolve()),
             "out": str(Path(args.out).resolve()), "params": _parse_params(args.param or []),
             "priority": args.priority}
+    if args.timeout is not None:
+        spec["timeout"] = args.timeout
     client = _client(args)
     job = client.submit(spec)
     print(job)
@@ -246,7 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--root", action="append", help="allowed output root (repeat); default: anywhere")
-    serve.add_argument("--slots", type=int, default=1, help="jobs run at once")
+    serve.add_argument("--slots", type=int, default=None,
+                       help="jobs run at once (default: one per CPU core; network jobs also one per device)")
+    serve.add_argument("--job-timeout", type=float, default=None, metavar="SECONDS",
+                       help="stop and fail jobs that run longer (a job's own timeout wins)")
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback address")
     serve.add_argument("--from", dest="wheelhouse", type=Path, help="offline wheelhouse for model artifacts")
     serve.set_defaults(func=_cmd_serve)
@@ -257,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--out", required=True)
     submit.add_argument("--param", "-p", action="append", metavar="KEY=VALUE")
     submit.add_argument("--priority", type=int, default=0)
+    submit.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="stop and fail the job if it runs longer")
     submit.add_argument("--wait", action="store_true", help="wait for the job and print where its results are")
     submit.set_defaults(func=_cmd_submit)
 

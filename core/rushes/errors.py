@@ -46,3 +46,7 @@ class ModelError(RushesError):
 
 class Cancelled(RushesError):
     """The job was cancelled by the user."""
+
+
+class TimedOut(Cancelled):
+    """The job ran longer than its time limit and was stopped."""

@@ -85,6 +85,7 @@ class Context:
     models: Any = None  # rushes.modelstore.ModelStore; created lazily by the runner
     out_dir: Any = None  # pathlib.Path of the output folder, for operators that write pictures
     frame_range: tuple[int, int] | None = None  # inclusive source frames to do (operators with frame_ranges)
+    device: str = "cpu"  # the compute device a scheduler gave this run ("cpu", "cuda:0", ...)
 
     def report(self, fraction: float, message: str = "") -> None:
         """Report progress in [0, 1]; raises Cancelled when the user asked to stop."""
@@ -106,6 +107,7 @@ class Operator:
     output_stem: ClassVar[str]  # file stem of the written results, e.g. "shots"
     params: ClassVar[tuple[Param, ...]] = ()
     frame_ranges: ClassVar[bool] = False  # True: run() honours ctx.frame_range, so jobs can be split
+    network: ClassVar[bool] = False  # True: runs a neural network (schedulers give it a device of its own)
 
     def open_input(self, path: str, params: dict[str, Any]) -> Any:
         """Open the input for `run`; the default opens a movie or an image sequence."""
@@ -131,6 +133,15 @@ class Operator:
         for key, value in (given or {}).items():
             values[key] = cls.param(key).coerce(value)
         return values
+
+    @classmethod
+    def needs_device(cls, params: dict[str, Any]) -> bool:
+        """Whether a run with these (resolved) parameters occupies a compute device.
+
+        Workers run one such job at a time per device (GPU, or the CPU as a whole when there is
+        none); other jobs only take a CPU slot. Operators whose methods differ override this.
+        """
+        return cls.network
 
     @classmethod
     def describe(cls) -> dict[str, Any]:

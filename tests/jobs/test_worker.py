@@ -15,6 +15,8 @@ from rushes.errors import OutputError, ParameterError, RushesError, UnknownOpera
 from rushes.jobs import JobSpec, validate_spec
 from rushes.jobs.client import WorkerClient, WorkerError
 from rushes.jobs.server import make_server
+from rushes.jobs.store import JobStore
+from rushes.jobs.worker import Worker
 
 CLIENT_FILE = Path(__file__).resolve().parents[2] / "core" / "rushes" / "jobs" / "client.py"
 
@@ -29,6 +31,34 @@ def worker(tmp_path, store):
     server.worker.stop()
     server.server_close()
     server.store.close()
+
+
+def make_plates(folder: Path, sample_clip: Path, count: int = 8, size: tuple[int, int] = (48, 40)) -> Path:
+    """A half-float EXR sequence sh030.1001-... cut from the real sample clip."""
+    import av
+    import numpy as np
+    import OpenImageIO as oiio
+
+    folder.mkdir()
+    w, h = size
+    with av.open(str(sample_clip)) as c:
+        for i, f in zip(range(count), c.decode(video=0)):
+            path = folder / f"sh030.{1001 + i:04d}.exr"
+            out = oiio.ImageOutput.create(str(path))
+            out.open(str(path), oiio.ImageSpec(w, h, 3, "half"))
+            out.write_image(f.to_ndarray(format="rgb24")[:h, :w].astype(np.float32) / 255.0)
+            out.close()
+    return folder
+
+
+def wait_all(store: JobStore, ids: list[str], timeout: float = 600) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        records = [store.get(j) for j in ids]
+        if all(r.state in ("done", "failed", "cancelled") for r in records):
+            return records
+        assert time.monotonic() < deadline, [(r.id, r.state, r.message) for r in records]
+        time.sleep(0.05)
 
 
 def test_spec_validation(tmp_path, edit_clip):
@@ -193,19 +223,7 @@ def test_killed_worker_resumes_the_job(tmp_path, edit_clip, store):
 
 def test_killed_upscale_job_resumes_frame_by_frame(tmp_path, store, sample_clip):
     """A sequence job killed mid-way keeps its finished frames and does only the rest on restart."""
-    import av
-    import numpy as np
-    import OpenImageIO as oiio
-
-    plates = tmp_path / "plates"
-    plates.mkdir()
-    with av.open(str(sample_clip)) as c:
-        for i, f in zip(range(8), c.decode(video=0)):
-            path = plates / f"sh030.{1001 + i:04d}.exr"
-            out = oiio.ImageOutput.create(str(path))
-            out.open(str(path), oiio.ImageSpec(48, 40, 3, "half"))
-            out.write_image(f.to_ndarray(format="rgb24")[:40, :48].astype(np.float32) / 255.0)
-            out.close()
+    plates = make_plates(tmp_path / "plates", sample_clip)
     state = tmp_path / "state"
     env = dict(os.environ, RUSHES_CACHE=str(store.cache_dir))
     store.ensure("realesrgan")
@@ -236,3 +254,66 @@ def test_killed_upscale_job_resumes_frame_by_frame(tmp_path, store, sample_clip)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+
+
+def test_network_jobs_take_a_device_each_and_cpu_jobs_run_beside_them(tmp_path, store, sample_clip, edit_clip):
+    """Two Real-ESRGAN jobs on one device run one after the other; a histogram job does not wait."""
+    store.ensure("realesrgan")
+    plates = make_plates(tmp_path / "plates", sample_clip, count=4)
+    db = JobStore(tmp_path / "jobs.sqlite")
+    up = {"model": "realesrgan-x4plus", "scale": 2}
+    ids = [db.add(JobSpec("gan.upscale", str(plates / "sh030.####.exr"), str(tmp_path / f"up{n}"), up))
+           for n in range(2)]
+    ids.append(db.add(JobSpec("detect.shots", str(edit_clip[0]), str(tmp_path / "shots"), {"method": "fast"})))
+    # "cuda:0" on a machine without a GPU: the scheduling is what is tested; the engines fall back to the CPU
+    worker = Worker(db, models=store, slots=3, devices=["cuda:0"])
+    worker.start()
+    try:
+        first, second, shots = wait_all(db, ids)
+    finally:
+        worker.stop()
+    assert [r.state for r in (first, second, shots)] == ["done"] * 3, [r.error for r in (first, second, shots)]
+    assert first.device == second.device == "cuda:0" and shots.device == "cpu"
+    assert first.finished <= second.started  # never two network jobs on one device
+    assert shots.started < first.finished  # the CPU job was not held behind them
+    db.close()
+
+
+def test_job_timeout_stops_and_fails_the_job(tmp_path, store, sample_clip):
+    store.ensure("realesrgan")
+    plates = make_plates(tmp_path / "plates", sample_clip, count=8, size=(96, 80))
+    db = JobStore(tmp_path / "jobs.sqlite")
+    jid = db.add(JobSpec("gan.upscale", str(plates / "sh030.####.exr"), str(tmp_path / "up"),
+                         {"model": "realesrgan-x4plus", "scale": 4}, timeout=1.5))
+    worker = Worker(db, models=store, slots=1)
+    worker.start()
+    try:
+        (record,) = wait_all(db, [jid])
+    finally:
+        worker.stop()
+    assert record.state == "failed" and "time limit of 1.5 s" in record.error, record
+    assert record.finished - record.started < 1.5 + 15  # stopped within a frame, not at the end
+    written = sorted((tmp_path / "up").glob("sh030.*.exr")) if (tmp_path / "up").exists() else []
+    assert len(written) < 8 and not list(tmp_path.glob("up/.*part*"))
+    db.close()
+    with pytest.raises(ParameterError, match="timeout"):
+        JobSpec.from_json({"operator": "gan.upscale", "input": "a", "out": "b", "timeout": 0})
+
+
+def test_cancel_stops_a_running_job_within_a_frame(worker, tmp_path, store, sample_clip):
+    server, client = worker
+    store.ensure("realesrgan")
+    plates = make_plates(tmp_path / "plates", sample_clip, count=8, size=(96, 80))
+    job = client.submit({"operator": "gan.upscale", "input": str(plates / "sh030.####.exr"),
+                         "out": str(tmp_path / "up"), "params": {"model": "realesrgan-x4plus", "scale": 4}})
+    deadline = time.monotonic() + 300
+    while not list((tmp_path / "up").glob("sh030.*.exr")):
+        assert time.monotonic() < deadline and client.status(job)["state"] in ("queued", "running")
+        time.sleep(0.05)
+    at_cancel = len(list((tmp_path / "up").glob("sh030.*.exr")))
+    assert client.cancel(job) == "running"
+    status = client.wait(job, poll=0.2, timeout=60)
+    frames = list((tmp_path / "up").glob("sh030.*.exr"))
+    assert status["state"] == "cancelled"
+    assert len(frames) <= at_cancel + 1 < 8  # at most the frame in flight was finished
+    assert not list((tmp_path / "up").glob(".*part*"))

@@ -89,6 +89,7 @@ class DetectShots(Operator):
     inputs = ("movie", "sequence")
     result = "Cuts"
     output_stem = "shots"
+    network = True
     params = (
         Param("method", str, "transnet", "Method",
               "transnet: TransNetV2 network (best on dissolves and flashes); fast: histogram detector",
@@ -110,6 +111,10 @@ class DetectShots(Operator):
               "OpenColorIO colour space of sequence frames; auto: the file's tag, else linear for float files"),
     )
 
+    @classmethod
+    def needs_device(cls, params: dict[str, Any]) -> bool:
+        return params["method"] == "transnet"
+
     def open_input(self, path: str, params: dict[str, Any]) -> Movie | ImageSequence:
         rate = exact_rate(Fraction(str(params["fps"])))
         return open_frames(path, rate=rate, allow_missing=params["allow_missing"])
@@ -128,7 +133,7 @@ class DetectShots(Operator):
             from .transnet import SIZE, TransNetPredictor
 
             model_dir = ctx.models.ensure("transnetv2", progress=lambda m: ctx.report(0.0, m))
-            predictor = TransNetPredictor(model_dir, backend=params["backend"])
+            predictor = TransNetPredictor(model_dir, backend=params["backend"], device=ctx.device)
             luma: list[float] = []
 
             def measured(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:

@@ -173,29 +173,26 @@ class TransNetPredictor:
     with copies of the first/last frame. Streaming keeps memory bounded on long movies.
     """
 
-    def __init__(self, model_dir: Path, backend: str = "onnx", threads: int = 0):
+    def __init__(self, model_dir: Path, backend: str = "onnx", threads: int = 0, device: str = "cpu"):
+        from ..devices import onnx_session, torch_device
+
         self.backend = backend
         if backend == "onnx":
-            import onnxruntime as ort
-
-            opts = ort.SessionOptions()
-            if threads:
-                opts.intra_op_num_threads = threads
-            self.session = ort.InferenceSession(str(model_dir / "transnetv2.onnx"), opts,
-                                                providers=["CPUExecutionProvider"])
+            self.session = onnx_session(model_dir / "transnetv2.onnx", device, threads)
         else:
+            self.device = torch_device(device)
             self.model = TransNetV2()
             self.model.load_state_dict(torch.load(model_dir / "transnetv2.pt", map_location="cpu",
                                                   weights_only=True))
-            self.model.eval()
+            self.model.eval().to(self.device)
 
     def _infer(self, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.backend == "onnx":
             single, many = self.session.run(None, {"frames": window[None]})
         else:
             with torch.inference_mode():
-                s, m = self.model(torch.from_numpy(window[None]))
-            single, many = s.numpy(), m.numpy()
+                s, m = self.model(torch.from_numpy(window[None]).to(self.device))
+            single, many = s.cpu().numpy(), m.cpu().numpy()
         sig = lambda v: 1.0 / (1.0 + np.exp(-v[0, CONTEXT:CONTEXT + STEP, 0].astype(np.float64)))
         return sig(single), sig(many)
 

@@ -23,6 +23,7 @@ class GanUpscale(Operator):
     result = "Frames"
     output_stem = "frames"
     frame_ranges = True
+    network = True
     params = (
         Param("model", str, "realesr-animevideov3", "Model",
               "realesr-animevideov3: fast compact model (video, CPU); realesrgan-x4plus: best quality, slow; "
@@ -59,7 +60,8 @@ class GanUpscale(Operator):
             if space != "auto":
                 color.is_display_referred(space)  # unknown names fail before any work
         model_dir = ctx.models.ensure("realesrgan", progress=lambda m: ctx.report(0.0, m))
-        net = Network(model_dir, params["model"], params["backend"], threads=params["threads"])
+        net = Network(model_dir, params["model"], params["backend"], threads=params["threads"],
+                      device=ctx.device)
         scale = params["scale"]
         out_dir: Path = ctx.out_dir
         settings = {k: params[k] for k in ("model", "scale", "backend", "working_space")}

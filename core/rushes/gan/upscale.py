@@ -31,21 +31,19 @@ def headroom(rgb: np.ndarray) -> float:
 class Network:
     """One converted model, run with ONNX Runtime (default) or torch, on [1, 3, h, w] float32."""
 
-    def __init__(self, model_dir: Path, model: str, backend: str = "onnx", threads: int = 0):
+    def __init__(self, model_dir: Path, model: str, backend: str = "onnx", threads: int = 0,
+                 device: str = "cpu"):
+        from ..devices import onnx_session, torch_device
+
         self.model = model
         self.backend = backend
         if backend == "onnx":
-            import onnxruntime as ort
-
-            opts = ort.SessionOptions()
-            if threads:
-                opts.intra_op_num_threads = threads
-            self.session = ort.InferenceSession(str(model_dir / f"{model}.onnx"), opts,
-                                                providers=["CPUExecutionProvider"])
+            self.session = onnx_session(model_dir / f"{model}.onnx", device, threads)
         else:
             from .convert import MODELS, build
 
-            self.net = build(MODELS[model], model_dir / f"{model}.pt")
+            self.device = torch_device(device)
+            self.net = build(MODELS[model], model_dir / f"{model}.pt").to(self.device)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.backend == "onnx":
@@ -53,7 +51,8 @@ class Network:
         import torch
 
         with torch.inference_mode():
-            return self.net(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))).numpy()
+            x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
+            return self.net(x).cpu().numpy()
 
 
 def _pad(rgb: np.ndarray, pad: int) -> np.ndarray:

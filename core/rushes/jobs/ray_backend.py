@@ -12,11 +12,15 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from .spec import JobSpec, validate_spec
+from .spec import JobSpec, needs_device, validate_spec
 
 
-def _run_spec(spec_json: dict[str, Any], cache_dir: str | None, chunk: bool = False) -> dict[str, Any]:
-    """Runs inside a Ray worker process; a chunk leaves the result files to the driver."""
+def _run_spec(spec_json: dict[str, Any], cache_dir: str | None, chunk: bool = False,
+              gpu: bool = False) -> dict[str, Any]:
+    """Runs inside a Ray worker process; a chunk leaves the result files to the driver.
+
+    A task given a GPU by Ray sees only that one (Ray sets CUDA_VISIBLE_DEVICES), as cuda:0.
+    """
     from ..errors import RushesError
     from ..modelstore import ModelStore
     from ..runner import run
@@ -25,7 +29,8 @@ def _run_spec(spec_json: dict[str, Any], cache_dir: str | None, chunk: bool = Fa
     try:
         out = run(spec.operator, spec.input, spec.out, spec.params,
                   models=ModelStore(cache_dir=cache_dir) if cache_dir else ModelStore(),
-                  frame_range=spec.frame_range, write_results=not chunk)
+                  frame_range=spec.frame_range, write_results=not chunk,
+                  device="cuda:0" if gpu else "cpu", timeout=spec.timeout)
     except RushesError as exc:
         return {"input": spec.input, "state": "failed", "error": exc.line()}
     return {"input": spec.input, "state": "done", "out_dir": str(out.out_dir),
@@ -49,7 +54,7 @@ def split(spec: JobSpec, chunk_frames: int) -> list[JobSpec]:
     if spec.frame_range:
         first, last = max(first, spec.frame_range[0]), min(last, spec.frame_range[1])
     return [JobSpec(spec.operator, spec.input, spec.out, spec.params, (a, min(a + chunk_frames - 1, last)),
-                    spec.priority) for a in range(first, last + 1, chunk_frames)]
+                    spec.priority, spec.timeout) for a in range(first, last + 1, chunk_frames)]
 
 
 def _merge(spec: JobSpec, parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -101,8 +106,13 @@ def run_on_ray(specs: list[JobSpec], address: str | None = None, num_cpus: int |
                  log_to_driver=False, configure_logging=False)
     try:
         task = ray.remote(num_cpus=1, max_retries=2)(_run_spec)
+        # network jobs take a whole GPU when the cluster has GPUs: Ray then runs one per GPU
+        gpus = ray.cluster_resources().get("GPU", 0) > 0
         cache = os.environ.get("RUSHES_CACHE")
-        refs = [task.remote(part.to_json(), cache, n in chunked) for n, part in plan]
+        refs = []
+        for n, part in plan:
+            gpu = gpus and needs_device(part)
+            refs.append(task.options(num_gpus=1 if gpu else 0).remote(part.to_json(), cache, n in chunked, gpu))
         order = {ref: i for i, ref in enumerate(refs)}
         parts: list[dict[str, Any] | None] = [None] * len(refs)
         pending = list(refs)

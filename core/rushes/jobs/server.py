@@ -147,8 +147,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def make_server(host: str = "127.0.0.1", port: int = 8765, state_dir: Path | None = None,
-                allowed_roots: list[Path] | None = None, slots: int = 1, allow_remote: bool = False,
-                models: ModelStore | None = None) -> WorkerServer:
+                allowed_roots: list[Path] | None = None, slots: int | None = None, allow_remote: bool = False,
+                models: ModelStore | None = None, devices: list[str] | None = None,
+                job_timeout: float | None = None) -> WorkerServer:
     """Create the worker (not yet serving): token file, job database, worker threads started."""
     if not allow_remote and not is_loopback(host):
         raise RushesError(f"refusing to listen on {host}: not a loopback address "
@@ -156,7 +157,8 @@ def make_server(host: str = "127.0.0.1", port: int = 8765, state_dir: Path | Non
     state = Path(state_dir) if state_dir else default_state_dir()
     token = load_or_create_token(state / "worker.token")
     store = JobStore(state / "jobs.sqlite")
-    worker = Worker(store, models=models, slots=slots, allowed_roots=allowed_roots)
+    worker = Worker(store, models=models, slots=slots, allowed_roots=allowed_roots, devices=devices,
+                    job_timeout=job_timeout)
     try:
         server = WorkerServer((host, port), token, store, worker, allowed_roots)
     except OSError as exc:

@@ -16,6 +16,7 @@ class JobSpec:
     params: dict[str, Any] = field(default_factory=dict)
     frame_range: tuple[int, int] | None = None  # inclusive first/last source frame, for sequence operators
     priority: int = 0  # higher runs first
+    timeout: float | None = None  # seconds of running time before the job is stopped and failed
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -26,7 +27,7 @@ class JobSpec:
     def from_json(cls, data: Any) -> "JobSpec":
         if not isinstance(data, dict):
             raise ParameterError("job spec must be a JSON object")
-        unknown = set(data) - {"operator", "input", "out", "params", "frame_range", "priority"}
+        unknown = set(data) - {"operator", "input", "out", "params", "frame_range", "priority", "timeout"}
         if unknown:
             raise ParameterError(f"job spec has unknown field(s): {', '.join(sorted(unknown))}")
         try:
@@ -45,7 +46,12 @@ class JobSpec:
         priority = data.get("priority", 0)
         if not isinstance(priority, int):
             raise ParameterError("job spec 'priority' must be an integer")
-        return cls(operator, input_, out, dict(params), rng, priority)
+        timeout = data.get("timeout")
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                    or not 0 < timeout <= 7 * 24 * 3600):
+            raise ParameterError("job spec 'timeout' must be a number of seconds, above 0 and at most a week")
+        return cls(operator, input_, out, dict(params), rng, priority,
+                   float(timeout) if timeout is not None else None)
 
 
 def validate_spec(spec: JobSpec, allowed_roots: list[Path] | None = None) -> dict[str, Any]:
@@ -68,3 +74,15 @@ def validate_spec(spec: JobSpec, allowed_roots: list[Path] | None = None) -> dic
             roots = ", ".join(str(r) for r in allowed_roots)
             raise OutputError(f"output folder is outside the allowed roots ({roots})", spec.out)
     return values
+
+
+def needs_device(spec: JobSpec) -> bool:
+    """Whether the job occupies a compute device (a network job); a spec that does not resolve
+    is treated as CPU work (it fails when it runs, with its own error)."""
+    from ..operators import get_operator
+
+    try:
+        cls = get_operator(spec.operator)
+        return cls.needs_device(cls.resolve_params(spec.params))
+    except RushesError:
+        return False

@@ -8,7 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .spec import JobSpec
 
@@ -28,7 +28,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    cancel_requested INTEGER NOT NULL DEFAULT 0
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    started REAL,
+    finished REAL,
+    device TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (state, priority DESC, created);
 """
@@ -46,12 +49,16 @@ class JobRecord:
     attempts: int
     created: float
     updated: float
+    started: float | None = None  # when it last started running (epoch seconds)
+    finished: float | None = None
+    device: str | None = None  # the compute device it ran on ("cpu", "cuda:0")
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "spec": self.spec.to_json(), "state": self.state,
                 "progress": round(self.progress, 4), "message": self.message, "result": self.result,
                 "error": self.error, "attempts": self.attempts, "created": self.created,
-                "updated": self.updated}
+                "updated": self.updated, "started": self.started, "finished": self.finished,
+                "device": self.device}
 
 
 class JobStore:
@@ -67,17 +74,21 @@ class JobStore:
         # can lose the last few progress updates.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        for column, kind in (("started", "REAL"), ("finished", "REAL"), ("device", "TEXT")):
+            if column not in have:  # a database made by an earlier version
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     def _row(self, row: tuple) -> JobRecord:
-        jid, spec, state, progress, message, result, error, attempts, created, updated = row
+        jid, spec, state, progress, message, result, error, attempts, created, updated, *when = row
         return JobRecord(jid, JobSpec.from_json(json.loads(spec)), state, progress, message,
-                         json.loads(result) if result else None, error, attempts, created, updated)
+                         json.loads(result) if result else None, error, attempts, created, updated, *when)
 
-    _COLUMNS = "id, spec, state, progress, message, result, error, attempts, created, updated"
+    _COLUMNS = "id, spec, state, progress, message, result, error, attempts, created, updated, started, finished, device"
 
     def add(self, spec: JobSpec) -> str:
         jid = uuid.uuid4().hex[:12]
@@ -98,29 +109,36 @@ class JobStore:
                                     (limit,)).fetchall()
         return [self._row(r) for r in rows]
 
-    def claim_next(self) -> JobRecord | None:
-        """Atomically move the most urgent queued job to running."""
+    def claim_next(self, accept: Callable[[JobSpec], bool] | None = None) -> JobRecord | None:
+        """Atomically move the most urgent queued job (that `accept` takes, if given) to running."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                row = self._db.execute(
-                    "SELECT id FROM jobs WHERE state='queued' ORDER BY priority DESC, created LIMIT 1").fetchone()
-                if row is None:
+                chosen = None
+                for jid, spec in self._db.execute(
+                        "SELECT id, spec FROM jobs WHERE state='queued' ORDER BY priority DESC, created"):
+                    if accept is None or accept(JobSpec.from_json(json.loads(spec))):
+                        chosen = jid
+                        break
+                if chosen is None:
                     self._db.execute("COMMIT")
                     return None
-                self._db.execute("UPDATE jobs SET state='running', attempts=attempts+1, updated=? WHERE id=?",
-                                 (time.time(), row[0]))
+                now = time.time()
+                self._db.execute("UPDATE jobs SET state='running', attempts=attempts+1, started=?, finished=NULL, "
+                                 "updated=? WHERE id=?", (now, now, chosen))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-        return self.get(row[0])
+        return self.get(chosen)
 
     def update(self, jid: str, **fields: Any) -> None:
-        allowed = {"state", "progress", "message", "result", "error"}
+        allowed = {"state", "progress", "message", "result", "error", "device"}
         assert set(fields) <= allowed, fields
         if "result" in fields and fields["result"] is not None:
             fields["result"] = json.dumps(fields["result"])
+        if fields.get("state") in FINISHED:
+            fields["finished"] = time.time()
         sets = ", ".join(f"{k}=?" for k in fields)
         with self._lock:
             self._db.execute(f"UPDATE jobs SET {sets}, updated=? WHERE id=?", (*fields.values(), time.time(), jid))
@@ -133,8 +151,8 @@ class JobStore:
                 return None
             state = row[0]
             if state == "queued":
-                self._db.execute("UPDATE jobs SET state='cancelled', message='cancelled', updated=? WHERE id=?",
-                                 (time.time(), jid))
+                self._db.execute("UPDATE jobs SET state='cancelled', message='cancelled', finished=?, updated=? "
+                                 "WHERE id=?", (time.time(), time.time(), jid))
                 return "cancelled"
             if state == "running":
                 self._db.execute("UPDATE jobs SET cancel_requested=1, updated=? WHERE id=?", (time.time(), jid))
