@@ -7,6 +7,7 @@ from .hookspecs import hookimpl
 @hookimpl
 def rushes_operators() -> list[type]:
     from .detect.shots import DetectShots
+    from .faces.operator import DetectFaces
     from .gan.operator import GanUpscale
 
-    return [DetectShots, GanUpscale]
+    return [DetectShots, DetectFaces, GanUpscale]

@@ -83,6 +83,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             elif hasattr(out.result, "pattern"):
                 resumed = f", {len(out.result.resumed)} already there" if out.result.resumed else ""
                 summary = f"; pictures: {out.result.pattern} ({len(out.result.written)} written{resumed})"
+            elif hasattr(out.result, "tracks"):
+                media = [n.split(": ", 1)[1] for n in out.result.notes if n.startswith("anonymized: ")]
+                summary = f" ({len(out.result.tracks)} face track(s))" + (f"; anonymized: {media[0]}" if media else "")
             if bar is not None:
                 bar.close()
                 bar = None

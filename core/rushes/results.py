@@ -114,3 +114,62 @@ class Frames:
     def from_json(cls, data: dict[str, Any]) -> "Frames":
         data = {k: v for k, v in data.items() if k != "kind"}
         return cls(**data)
+
+
+@dataclass
+class FacePosition:
+    """One face in one frame: box (x0, y0, x1, y1) and landmarks [[x, y], ...] in source pixels."""
+
+    frame: int
+    box: list[float]
+    landmarks: list[list[float]]
+    score: float
+    detected: bool = True  # False: interpolated across frames where the detector lost the face
+
+
+@dataclass
+class FaceTrack:
+    id: int
+    positions: list[FacePosition]
+
+    @property
+    def first_frame(self) -> int:
+        return self.positions[0].frame
+
+    @property
+    def last_frame(self) -> int:
+        return self.positions[-1].frame
+
+
+@dataclass
+class FaceTracks:
+    """Result of detect.faces: faces linked into tracks through a shot (source frame numbers)."""
+
+    source: str
+    width: int
+    height: int
+    first_frame: int
+    frame_count: int
+    rate: Fraction | None
+    method: str
+    landmark_names: list[str]
+    tracks: list[FaceTrack] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "FaceTracks", "source": self.source, "width": self.width, "height": self.height,
+            "first_frame": self.first_frame, "frame_count": self.frame_count,
+            "rate": fraction_to_json(self.rate) if self.rate else None, "method": self.method,
+            "landmark_names": self.landmark_names, "settings": self.settings, "notes": self.notes,
+            "tracks": [{"id": t.id, "first_frame": t.first_frame, "last_frame": t.last_frame,
+                        "frames": [asdict(p) for p in t.positions]} for t in self.tracks],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "FaceTracks":
+        tracks = [FaceTrack(t["id"], [FacePosition(**p) for p in t["frames"]]) for t in data["tracks"]]
+        return cls(data["source"], data["width"], data["height"], data["first_frame"], data["frame_count"],
+                   fraction_from_json(data["rate"]) if data.get("rate") else None, data["method"],
+                   data["landmark_names"], tracks, data.get("settings", {}), data.get("notes", []))

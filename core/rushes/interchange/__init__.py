@@ -17,6 +17,7 @@ Writer = Callable[[Any], str]
 WRITERS: dict[str, dict[str, Writer]] = {
     "Cuts": {"json": _cuts.to_json, "otio": _cuts.to_otio, "edl": _cuts.to_edl, "csv": _cuts.to_csv},
     "Frames": {"json": lambda frames: json.dumps(frames.to_json(), indent=2) + "\n"},
+    "FaceTracks": {"json": lambda tracks: json.dumps(tracks.to_json(), indent=1) + "\n"},
 }
 
 

