@@ -91,7 +91,8 @@ def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray,
 class BlazeFace:
     """One converted BlazeFace model on ONNX Runtime."""
 
-    def __init__(self, model_dir: Path, model: str = "short", device: str = "cpu", threads: int = 0):
+    def __init__(self, model_dir: Path, model: str = "short", device: str = "cpu", threads: int = 1):
+        # one thread: these 128-192 px graphs run faster without intra-op threading (measured)
         from ..devices import onnx_session
 
         self.size, strides, interp = MODELS[model]
@@ -112,69 +113,80 @@ class BlazeFace:
         small = square if side == self.size else color.scale_rgb8(square, (self.size, self.size))
         return small.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0, side, ox, oy
 
-    def raw(self, crops: list[np.ndarray], min_score: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Candidates per crop (before NMS): boxes [n, 4], points [n, 6, 2] in crop pixels, scores."""
-        prepared = [self._square(c) for c in crops]
-        batch = np.stack([p[0] for p in prepared])
-        out = []
-        for start in range(0, len(batch), 32):  # the converted graphs have a fixed batch of 1
-            for k in range(start, min(start + 32, len(batch))):
-                reg, cls = self.session.run(None, {self.input: batch[k:k + 1]})
-                scores = 1.0 / (1.0 + np.exp(-np.clip(cls[0, :, 0], -RAW_SCORE_LIMIT, RAW_SCORE_LIMIT)))
-                keep = scores >= min_score
-                r = reg[0, keep].reshape(-1, 8, 2) / self.size
-                anchors = self.anchors[keep]
-                centre, half = r[:, 0] + anchors, r[:, 1] / 2
-                points = r[:, 2:] + anchors[:, None, :]
-                _, side, ox, oy = prepared[k]
-                offset = np.array([ox, oy], np.float32)
-                boxes = np.concatenate([centre - half, centre + half], 1) * side - np.tile(offset, 2)
-                valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-                out.append((boxes[valid], points[valid] * side - offset, scores[keep][valid]))
-        return out
+    def raw(self, crop: np.ndarray, min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidates in one picture (before NMS): boxes [n, 4], points [n, 6, 2] in its pixels, scores."""
+        x, side, ox, oy = self._square(crop)
+        reg, cls = self.session.run(None, {self.input: x[None]})
+        scores = 1.0 / (1.0 + np.exp(-np.clip(cls[0, :, 0], -RAW_SCORE_LIMIT, RAW_SCORE_LIMIT)))
+        keep = scores >= min_score
+        r = reg[0, keep].reshape(-1, 8, 2) / self.size
+        anchors = self.anchors[keep]
+        centre, half = r[:, 0] + anchors, r[:, 1] / 2
+        offset = np.array([ox, oy], np.float32)
+        boxes = np.concatenate([centre - half, centre + half], 1) * side - np.tile(offset, 2)
+        points = (r[:, 2:] + anchors[:, None, :]) * side - offset
+        valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+        return boxes[valid], points[valid], scores[keep][valid]
+
+    def tile_sizes(self, width: int, height: int, min_face: int) -> list[int]:
+        """Square tile sides (source pixels) searched besides the whole picture, largest first."""
+        levels: list[int] = []
+        if not min_face:
+            return levels
+        final = max(self.size, min_face * 8)
+        tile = min(width, height)
+        while True:
+            tile = max(tile, final)
+            if tile < max(width, height) and tile not in levels:
+                levels.append(tile)
+            if tile <= final:
+                return levels
+            tile //= 2
 
     def detect(self, rgb8: np.ndarray, min_score: float = 0.7, min_face: int = 0) -> list[Detection]:
         """Faces in a display-referred RGB uint8 picture of any size, in its pixel coordinates.
 
         The whole picture is searched, then overlapping square tiles of halving size down to
-        about 8 x `min_face` pixels (0: whole picture only), so that a face of `min_face` px still
-        fills an eighth of the network's input. Tiles overlap by a third; a candidate cut by a
-        tile's inner edge is left to the neighbouring tile that holds it whole. Everything is
-        merged by weighted NMS in source pixels.
+        8 x `min_face` pixels (0: whole picture only), so that a face of `min_face` px still
+        fills an eighth of the network's input. Each tile level scales the picture once and cuts
+        its tiles from that; tiles overlap by a third, and a candidate cut by a tile's inner
+        edge is left to the neighbouring tile that holds it whole. Everything is merged by
+        weighted NMS in source pixels.
         """
         h, w = rgb8.shape[:2]
-        crops, origins = [rgb8], [(0, 0, 0)]
-        tile = min(h, w)
-        while min_face and tile >= self.size:
-            if tile < max(h, w) or len(crops) > 1:
-                step = max(1, int(tile * 2 / 3))
-                for y in _starts(h, tile, step):
-                    for x in _starts(w, tile, step):
-                        crops.append(rgb8[y:y + tile, x:x + tile])
-                        origins.append((x, y, tile))
-            if tile <= min_face * 8:
-                break
-            tile //= 2
         boxes, points, scores = [], [], []
-        for (x, y, t), (b, p, s) in zip(origins, self.raw(crops, min_score)):
-            if t:  # drop candidates cut by an inner tile edge
-                m = 0.02 * t
-                cut = np.zeros(len(s), bool)
-                if x > 0:
-                    cut |= b[:, 0] < m
-                if y > 0:
-                    cut |= b[:, 1] < m
-                if x + t < w:
-                    cut |= b[:, 2] > t - m
-                if y + t < h:
-                    cut |= b[:, 3] > t - m
-                b, p, s = b[~cut], p[~cut], s[~cut]
-            boxes.append(b + np.array([x, y, x, y], np.float32))
-            points.append(p + np.array([x, y], np.float32))
+
+        def add(b: np.ndarray, p: np.ndarray, s: np.ndarray) -> None:
+            boxes.append(b)
+            points.append(p)
             scores.append(s)
+
+        add(*self.raw(rgb8, min_score))
+        n = self.size
+        for tile in self.tile_sizes(w, h, min_face):
+            sw, sh = max(n, round(w * n / tile)), max(n, round(h * n / tile))
+            sx, sy = sw / w, sh / h
+            scaled = color.scale_rgb8(rgb8, (sw, sh))
+            step = max(1, int(n * 2 / 3))
+            margin = 0.02 * n
+            for ys in _starts(sh, n, step):
+                for xs in _starts(sw, n, step):
+                    b, p, s = self.raw(scaled[ys:ys + n, xs:xs + n], min_score)
+                    cut = np.zeros(len(s), bool)
+                    if xs > 0:
+                        cut |= b[:, 0] < margin
+                    if ys > 0:
+                        cut |= b[:, 1] < margin
+                    if xs + n < sw:
+                        cut |= b[:, 2] > n - margin
+                    if ys + n < sh:
+                        cut |= b[:, 3] > n - margin
+                    b, p, s = b[~cut], p[~cut], s[~cut]
+                    add((b + [xs, ys, xs, ys]) / [sx, sy, sx, sy], (p + [xs, ys]) / [sx, sy], s)
         if not any(len(s) for s in scores):
             return []
-        found = weighted_nms(np.concatenate(boxes), np.concatenate(points), np.concatenate(scores))
+        found = weighted_nms(np.concatenate(boxes).astype(np.float32), np.concatenate(points).astype(np.float32),
+                             np.concatenate(scores))
         for d in found:  # clip to the picture
             d.box = np.clip(d.box, 0, [w, h, w, h]).astype(np.float32)
         return [d for d in found if d.box[2] - d.box[0] >= 2 and d.box[3] - d.box[1] >= 2]

@@ -32,7 +32,7 @@ class DetectFaces(Operator):
               choices=("blazeface", "mtcnn")),
         Param("model", str, "short", "BlazeFace model",
               "short: 128 px short-range model; full: 192 px full-range model", choices=("short", "full")),
-        Param("min_score", float, 0.7, "Minimum score", "detections below this confidence are dropped",
+        Param("min_score", float, 0.8, "Minimum score", "detections below this confidence are dropped",
               min=0.05, max=0.99),
         Param("min_face", int, 40, "Smallest face (px)",
               "smallest face to find, in source pixels: BlazeFace searches tiles small enough for it "
