@@ -182,3 +182,22 @@ def test_corrupt_frame_in_a_sequence_stops_or_is_skipped(tmp_path, store):
     assert any("frame 1003 skipped" in n for n in result.notes)
     assert len(result.tracks) == 1 and result.tracks[0].positions[2].frame == 1003
     assert not result.tracks[0].positions[2].detected  # bridged like an occlusion
+
+
+def test_movie_gets_tracks_in_timecode_frames_and_an_anonymized_movie(tmp_path, store):
+    import av
+
+    from rushes.media import Movie, encode_movie
+    from fractions import Fraction
+
+    clip = moving_faces(tmp_path / "clip", frames=12, hide=range(0))
+    pictures = ((read_image(clip / f"take1.{1001 + k:04d}.png")[0] * 255 + 0.5).astype(np.uint8) for k in range(12))
+    movie = encode_movie(pictures, tmp_path / "take 1 é.mov", Fraction(24000, 1001), "h264", "01:00:00:00")
+    out = run("detect.faces", movie, tmp_path / "out", {"anonymize": "blur", "encode": "h264"}, models=store)
+    (track,) = out.result.tracks
+    first = Movie(movie).first_frame
+    assert first == 86400 and (track.first_frame, track.last_frame) == (first, first + 11)  # 01:00:00:00, 24 fps NDF
+    anonymized = tmp_path / "out" / "take 1 é_anonymized.mov"
+    assert any(str(anonymized) in n for n in out.result.notes)
+    with av.open(str(anonymized)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 12
