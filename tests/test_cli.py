@@ -26,9 +26,10 @@ def assert_one_line_error(proc, *needles):
 def test_ops_lists_and_describes():
     table = rushes("ops")
     assert table.returncode == 0 and "detect.shots" in table.stdout
-    schema = json.loads(rushes("ops", "--json").stdout)
-    assert schema[0]["name"] == "detect.shots"
-    assert {p["name"] for p in schema[0]["params"]} >= {"method", "threshold", "min_shot_length"}
+    schema = {op["name"]: op for op in json.loads(rushes("ops", "--json").stdout)}
+    assert list(schema) == ["detect.faces", "detect.shots", "gan.upscale"]
+    assert {p["name"] for p in schema["detect.shots"]["params"]} >= {"method", "threshold", "min_shot_length"}
+    assert {p["name"] for p in schema["detect.faces"]["params"]} >= {"method", "min_face", "max_gap", "anonymize"}
 
 
 def test_run_writes_all_formats(edit_clip, tmp_path):
