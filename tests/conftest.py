@@ -46,3 +46,16 @@ def transnet_cuts(edit_clip, store):
     clip, _ = edit_clip
     out = clip.parent / "transnet"
     return rushes.run("detect.shots", clip, out, {"method": "transnet"}, models=store)
+
+
+@pytest.fixture()
+def bad_movies(tmp_path, sample_clip) -> dict[str, Path]:
+    """A 0-byte movie, a text file named .mp4 and a movie cut off half-way (names with spaces)."""
+    empty = tmp_path / "empty take.mp4"
+    empty.write_bytes(b"")
+    text = tmp_path / "readme.mp4"
+    text.write_text("not a movie\n" * 100)
+    corrupt = tmp_path / "cut short.mp4"
+    data = sample_clip.read_bytes()
+    corrupt.write_bytes(data[: len(data) // 2])
+    return {"empty": empty, "text": text, "corrupt": corrupt}

@@ -44,24 +44,12 @@ def test_run_writes_all_formats(edit_clip, tmp_path):
     assert data["shots"][-1]["end"] == truth["frames"]
 
 
-@pytest.fixture()
-def bad_inputs(tmp_path, sample_clip):
-    empty = tmp_path / "empty take.mp4"
-    empty.write_bytes(b"")
-    text = tmp_path / "readme.mp4"
-    text.write_text("not a movie\n" * 100)
-    corrupt = tmp_path / "corrupt.mp4"
-    data = bytearray(sample_clip.read_bytes())
-    corrupt.write_bytes(bytes(data[: len(data) // 2]))
-    return {"empty": empty, "text": text, "corrupt": corrupt}
-
-
 @pytest.mark.parametrize("case,needle", [("empty", "0 bytes"), ("text", "not a readable movie"),
                                          ("corrupt", "corrupt")])
-def test_bad_movies(bad_inputs, tmp_path, case, needle):
+def test_bad_movies(bad_movies, tmp_path, case, needle):
     out = tmp_path / "out"
-    proc = rushes("run", "detect.shots", bad_inputs[case], "--out", out, "-q")
-    assert_one_line_error(proc, needle, bad_inputs[case].name)
+    proc = rushes("run", "detect.shots", bad_movies[case], "--out", out, "-q")
+    assert_one_line_error(proc, needle, bad_movies[case].name)
     assert not out.exists()
 
 
@@ -122,7 +110,7 @@ def test_rerun_keeps_the_previous_results(edit_clip, tmp_path):
     assert json.loads((out / "shots.json").read_text())["shots"] != json.loads(first)["shots"]
 
 
-def test_upscale_bad_inputs(tmp_path):
+def test_upscale_bad_movies(tmp_path):
     data = Path(__file__).parent / "data" / "realesrgan"
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")

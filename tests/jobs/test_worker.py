@@ -187,28 +187,35 @@ def test_client_runs_on_the_standard_library_alone(worker, tmp_path):
     assert lines[1] == "[]"
 
 
+def start_worker(state: Path, store) -> tuple[subprocess.Popen, WorkerClient]:
+    """`rushes serve` in its own process (so a test can kill -9 it), and a client for it."""
+    env = dict(os.environ, RUSHES_CACHE=str(store.cache_dir))
+    proc = subprocess.Popen([sys.executable, "-m", "rushes.cli", "serve", "--port", "0", "--state", str(state)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert "listening" in proc.stdout.readline()
+    return proc, WorkerClient.from_state(state)
+
+
+def kill_and_restart(proc: subprocess.Popen, state: Path, store) -> tuple[subprocess.Popen, WorkerClient]:
+    """kill -9 the worker mid-job, then start a new one on the same job database."""
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (state / "worker.json").unlink()
+    return start_worker(state, store)
+
+
 def test_killed_worker_resumes_the_job(tmp_path, edit_clip, store):
     """kill -9 the worker mid-job: on restart the job runs again and completes, no partial files."""
     clip, truth = edit_clip
     state = tmp_path / "state"
-    env = dict(os.environ, RUSHES_CACHE=str(store.cache_dir))
 
-    def start():
-        proc = subprocess.Popen([sys.executable, "-m", "rushes.cli", "serve", "--port", "0", "--state", str(state)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        assert "listening" in proc.stdout.readline()
-        return proc, WorkerClient.from_state(state)
-
-    proc, client = start()
+    proc, client = start_worker(state, store)
     job = client.submit({"operator": "detect.shots", "input": str(clip), "out": str(tmp_path / "out")})
     deadline = time.monotonic() + 120
     while client.status(job)["progress"] < 0.2:
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.1)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    (state / "worker.json").unlink()
-    proc, client = start()
+    proc, client = kill_and_restart(proc, state, store)
     try:
         status = client.wait(job, poll=0.2, timeout=180)
         assert status["state"] == "done", status
@@ -225,26 +232,16 @@ def test_killed_upscale_job_resumes_frame_by_frame(tmp_path, store, sample_clip)
     """A sequence job killed mid-way keeps its finished frames and does only the rest on restart."""
     plates = make_plates(tmp_path / "plates", sample_clip)
     state = tmp_path / "state"
-    env = dict(os.environ, RUSHES_CACHE=str(store.cache_dir))
     store.ensure("realesrgan")
 
-    def start():
-        proc = subprocess.Popen([sys.executable, "-m", "rushes.cli", "serve", "--port", "0", "--state", str(state)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        assert "listening" in proc.stdout.readline()
-        return proc, WorkerClient.from_state(state)
-
-    proc, client = start()
+    proc, client = start_worker(state, store)
     job = client.submit({"operator": "gan.upscale", "input": str(plates / "sh030.####.exr"),
                          "out": str(tmp_path / "up"), "params": {"model": "realesrgan-x4plus", "scale": 2}})
     deadline = time.monotonic() + 300
     while len(list((tmp_path / "up").glob("sh030.*.exr"))) < 2:
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.1)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    (state / "worker.json").unlink()
-    proc, client = start()
+    proc, client = kill_and_restart(proc, state, store)
     try:
         status = client.wait(job, poll=0.2, timeout=600)
         assert status["state"] == "done", status

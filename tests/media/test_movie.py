@@ -48,21 +48,15 @@ def test_scaled_frames_use_the_pinned_scaler(sample_clip):
     assert small.shape == (27, 48, 3) and small.dtype == np.uint8
 
 
-def test_bad_movies_give_one_line_errors(tmp_path, sample_clip):
-    empty = tmp_path / "empty.mp4"
-    empty.write_bytes(b"")
-    text = tmp_path / "notes.mp4"
-    text.write_text("this is not a movie\n" * 50)
-    truncated = tmp_path / "cut short.mp4"
-    truncated.write_bytes(sample_clip.read_bytes()[: sample_clip.stat().st_size // 3])
+def test_bad_movies_give_one_line_errors(tmp_path, bad_movies):
     with pytest.raises(MediaError, match=r"empty file \(0 bytes\)"):
-        Movie(empty)
+        Movie(bad_movies["empty"])
     with pytest.raises(MediaError, match="not a readable movie"):
-        Movie(text)
+        Movie(bad_movies["text"])
     with pytest.raises(MediaError, match="does not exist"):
         Movie(tmp_path / "nope.mp4")
     with pytest.raises(MediaError, match="truncated or corrupt|not a readable movie") as err:
-        movie = Movie(truncated)
+        movie = Movie(bad_movies["corrupt"])
         for _ in movie.frames():
             pass
     assert "\n" not in str(err.value) and "cut short.mp4" in str(err.value)
