@@ -31,6 +31,7 @@ test: install
 bench: install
 	$(BIN)/pip install -q $(FIND_LINKS) -e '.[bench]'
 	$(BIN)/python bench/shots.py
+	$(BIN)/python bench/speech.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

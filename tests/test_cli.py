@@ -27,7 +27,7 @@ def test_ops_lists_and_describes():
     table = rushes("ops")
     assert table.returncode == 0 and "detect.shots" in table.stdout
     schema = {op["name"]: op for op in json.loads(rushes("ops", "--json").stdout)}
-    assert list(schema) == ["detect.faces", "detect.shots", "gan.upscale"]
+    assert list(schema) == ["detect.faces", "detect.shots", "gan.upscale", "speech.synthesize", "speech.transcribe", "speech.vad"]
     assert {p["name"] for p in schema["detect.shots"]["params"]} >= {"method", "threshold", "min_shot_length"}
     assert {p["name"] for p in schema["detect.faces"]["params"]} >= {"method", "min_face", "max_gap", "anonymize"}
 

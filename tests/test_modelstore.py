@@ -13,7 +13,7 @@ def wheelhouse(tmp_path, store, transnet_dir):
     m = store.manifest("transnetv2")
     house = tmp_path / "wheel house"
     house.mkdir()
-    shutil.copy(store.cache_dir / "artifacts" / m.filename, house / m.filename)
+    shutil.copy(store.cache_dir / "artifacts" / m.artifacts[0].filename, house / m.artifacts[0].filename)
     return house
 
 
@@ -44,7 +44,7 @@ def test_offline_wheelhouse_fetch_verify_and_rebuild(tmp_path, wheelhouse):
 
 def test_tampered_artifact_is_refused(tmp_path, wheelhouse, store):
     m = store.manifest("transnetv2")
-    with open(wheelhouse / m.filename, "ab") as fh:
+    with open(wheelhouse / m.artifacts[0].filename, "ab") as fh:
         fh.write(b"tampered")
     fresh = ModelStore(cache_dir=tmp_path / "cache", wheelhouse=wheelhouse)
     with pytest.raises(ModelError, match="does not match the pinned"):

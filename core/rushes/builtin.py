@@ -9,5 +9,7 @@ def rushes_operators() -> list[type]:
     from .detect.shots import DetectShots
     from .faces.operator import DetectFaces
     from .gan.operator import GanUpscale
+    from .speech.operator import SpeechTranscribe, SpeechVad
+    from .speech.synthesize import SpeechSynthesize
 
-    return [DetectShots, DetectFaces, GanUpscale]
+    return [DetectShots, DetectFaces, GanUpscale, SpeechSynthesize, SpeechTranscribe, SpeechVad]

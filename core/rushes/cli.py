@@ -77,15 +77,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         models = ModelStore(wheelhouse=args.wheelhouse)
         for source, out_dir in zip(args.input, outs):
             out = run(args.operator, source, out_dir, params, progress=progress, models=models)
-            summary = ""
-            if hasattr(out.result, "shots"):
-                summary = f" ({len(out.result.shots)} shots, {len(out.result.cuts)} cuts)"
-            elif hasattr(out.result, "pattern"):
-                resumed = f", {len(out.result.resumed)} already there" if out.result.resumed else ""
-                summary = f"; pictures: {out.result.pattern} ({len(out.result.written)} written{resumed})"
-            elif hasattr(out.result, "tracks"):
-                media = [n.split(": ", 1)[1] for n in out.result.notes if n.startswith("anonymized: ")]
-                summary = f" ({len(out.result.tracks)} face track(s))" + (f"; anonymized: {media[0]}" if media else "")
+            summary = f" ({out.result.summary()})"
             if bar is not None:
                 bar.close()
                 bar = None
@@ -115,7 +107,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
     if args.action == "list":
         for mid in ids:
             m = store.manifest(mid)
-            print(f"{mid:<14} {store.status(mid):<9} {m.requirement:<30} {m.license:<8} {m.title}")
+            print(f"{mid:<16} {store.status(mid):<9} {m.requirement:<30} {m.license:<8} {m.title}")
         return 0
     if args.action == "export-torchscript":
         from .gan.convert import MODELS

@@ -59,6 +59,9 @@ class Cuts:
         bounds = [self.first_frame, *self.cuts, self.first_frame + self.frame_count]
         return [Shot(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
+    def summary(self) -> str:
+        return f"{len(self.shots)} shots, {len(self.cuts)} cuts"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": "Cuts",
@@ -106,6 +109,10 @@ class Frames:
     written: list[int] = field(default_factory=list)
     resumed: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        resumed = f", {len(self.resumed)} already there" if self.resumed else ""
+        return f"pictures: {self.pattern}, {len(self.written)} written{resumed}"
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "Frames", **asdict(self)}
@@ -157,6 +164,10 @@ class FaceTracks:
     settings: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def summary(self) -> str:
+        media = [n.split(": ", 1)[1] for n in self.notes if n.startswith("anonymized: ")]
+        return f"{len(self.tracks)} face track(s)" + (f"; anonymized: {media[0]}" if media else "")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": "FaceTracks", "source": self.source, "width": self.width, "height": self.height,
@@ -173,3 +184,173 @@ class FaceTracks:
         return cls(data["source"], data["width"], data["height"], data["first_frame"], data["frame_count"],
                    fraction_from_json(data["rate"]) if data.get("rate") else None, data["method"],
                    data["landmark_names"], tracks, data.get("settings", {}), data.get("notes", []))
+
+
+def seconds_to_frame(seconds: float, rate: Fraction, first_frame: int = 0) -> int:
+    """The source frame showing at `seconds` into the media (exact rational arithmetic, no drift)."""
+    return first_frame + round(Fraction(seconds).limit_denominator(1_000_000) * rate)
+
+
+def frame_to_seconds(frame: int, rate: Fraction, first_frame: int = 0) -> Fraction:
+    """Exact start time of a source frame, from the start of the media."""
+    return Fraction(frame - first_frame) / rate
+
+
+@dataclass
+class SpeechClock:
+    """Where speech times live: the media, its picture rate and start frame (start timecode)."""
+
+    source: str
+    rate: Fraction
+    first_frame: int = 0
+    start_timecode: str | None = None
+    duration: float = 0.0  # seconds of sound
+
+    def frame(self, seconds: float) -> int:
+        return seconds_to_frame(seconds, self.rate, self.first_frame)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "rate": fraction_to_json(self.rate), "fps": float(self.rate),
+                "first_frame": self.first_frame, "start_timecode": self.start_timecode,
+                "duration": round(self.duration, 3)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "SpeechClock":
+        return cls(data["source"], fraction_from_json(data["rate"]), data.get("first_frame", 0),
+                   data.get("start_timecode"), data.get("duration", 0.0))
+
+
+@dataclass
+class SpeechRegions:
+    """Result of speech.vad: where people speak, in seconds from the media start (end exclusive)."""
+
+    clock: SpeechClock
+    regions: list[tuple[float, float]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        talk = sum(b - a for a, b in self.regions)
+        return f"{len(self.regions)} speech regions, {talk:.1f} s of {self.clock.duration:.1f} s"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "SpeechRegions", **self.clock.to_json(), "settings": self.settings,
+                "regions": [{"start": round(a, 3), "end": round(b, 3), "start_frame": self.clock.frame(a),
+                             "end_frame": self.clock.frame(b)} for a, b in self.regions]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "SpeechRegions":
+        return cls(SpeechClock.from_json(data), [(r["start"], r["end"]) for r in data["regions"]],
+                   data.get("settings", {}))
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float = 1.0
+
+
+@dataclass
+class Segment:
+    """One decoded stretch of speech (about a sentence): its text and timed words, in seconds."""
+
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class Subtitle:
+    """One subtitle: first frame shown, first frame no longer shown (source frames), its lines."""
+
+    start_frame: int
+    end_frame: int
+    lines: list[str]
+
+
+@dataclass
+class Transcript:
+    """Result of speech.transcribe: segments with words, and subtitles snapped to the media's frames."""
+
+    clock: SpeechClock
+    language: str
+    language_probability: float
+    model: str
+    task: str
+    segments: list[Segment] = field(default_factory=list)
+    subtitles: list[Subtitle] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments).strip()
+
+    def summary(self) -> str:
+        words = sum(len(s.words) for s in self.segments)
+        return f"{words} words in {len(self.subtitles)} subtitles, language {self.language}"
+
+    def to_json(self) -> dict[str, Any]:
+        f = self.clock.frame
+        return {
+            "kind": "Transcript", **self.clock.to_json(), "language": self.language,
+            "language_probability": round(self.language_probability, 4), "model": self.model,
+            "task": self.task, "settings": self.settings, "notes": self.notes, "text": self.text,
+            "segments": [{"start": round(s.start, 3), "end": round(s.end, 3), "start_frame": f(s.start),
+                          "end_frame": f(s.end), "text": s.text,
+                          "words": [{"start": round(w.start, 3), "end": round(w.end, 3), "start_frame": f(w.start),
+                                     "end_frame": f(w.end), "text": w.text, "probability": round(w.probability, 4)}
+                                    for w in s.words]} for s in self.segments],
+            "subtitles": [{"index": i, "start_frame": c.start_frame, "end_frame": c.end_frame, "lines": c.lines}
+                          for i, c in enumerate(self.subtitles, 1)],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Transcript":
+        segments = [Segment(s["start"], s["end"], s["text"],
+                            [Word(w["start"], w["end"], w["text"], w.get("probability", 1.0)) for w in s["words"]])
+                    for s in data["segments"]]
+        subs = [Subtitle(c["start_frame"], c["end_frame"], list(c["lines"])) for c in data["subtitles"]]
+        return cls(SpeechClock.from_json(data), data["language"], data.get("language_probability", 1.0),
+                   data["model"], data["task"], segments, subs, data.get("settings", {}), data.get("notes", []))
+
+
+@dataclass
+class VoiceLine:
+    """One line of a script as spoken: who, what, its own file, and where it sits in the combined file."""
+
+    number: int
+    character: str
+    text: str
+    file: str
+    start: float
+    end: float
+
+
+@dataclass
+class VoiceLines:
+    """Result of speech.synthesize: one file per line, the combined file, and which engine spoke."""
+
+    script: str
+    engine: str
+    voice: str
+    sample_rate: int
+    combined: str
+    lines: list[VoiceLine] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        length = self.lines[-1].end if self.lines else 0.0
+        return f"{len(self.lines)} lines, {length:.1f} s, spoken by {self.engine}; combined: {self.combined}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "VoiceLines", **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "VoiceLines":
+        data = {k: v for k, v in data.items() if k != "kind"}
+        data["lines"] = [VoiceLine(**line) for line in data["lines"]]
+        return cls(**data)

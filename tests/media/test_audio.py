@@ -6,43 +6,9 @@ import numpy as np
 import pytest
 
 from fixtures import edit
+from fixtures.audio import tone, write_audio
 from rushes.errors import MediaError
 from rushes.media import probe_audio, read_audio
-
-
-def write_audio(path, signal, rate, layout, codec="pcm_s16le", video_frames=None):
-    """Write `signal` (channels x samples, float) as an audio file, or as a movie's sound track."""
-    with av.open(str(path), "w") as c:
-        if video_frames is not None:
-            v = c.add_stream("libx264", rate=Fraction(25))
-            v.width, v.height, v.pix_fmt = video_frames[0].shape[1], video_frames[0].shape[0], "yuv420p"
-        a = c.add_stream(codec, rate=rate, layout=layout)
-        fmt = "s16p" if codec == "pcm_s16le" else a.codec_context.format.name
-        data = signal.astype(np.float32)
-        if fmt.startswith("s16"):
-            data = (np.clip(data, -1, 1) * 32767).astype(np.int16)
-        step = 1024
-        for i in range(0, signal.shape[1], step):
-            chunk = np.ascontiguousarray(data[:, i:i + step])
-            frame = av.AudioFrame.from_ndarray(chunk if fmt.endswith("p") else chunk.T.reshape(1, -1),
-                                               format=fmt, layout=layout)
-            frame.rate = rate
-            frame.pts = i
-            for p in a.encode(frame):
-                c.mux(p)
-        for p in a.encode():
-            c.mux(p)
-        if video_frames is not None:
-            for f in video_frames:
-                for p in v.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                    c.mux(p)
-            for p in v.encode():
-                c.mux(p)
-
-
-def tone(freq, seconds, rate, channels=1):
-    t = np.arange(int(seconds * rate)) / rate
-    return np.tile(0.5 * np.sin(2 * np.pi * freq * t), (channels, 1))
 
 
 def test_telephone_wav_is_resampled(tmp_path):

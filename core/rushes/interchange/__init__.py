@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from ..outputs import keep_previous, write_text_atomic
 from . import cuts as _cuts
+from . import speech as _speech
 
 Writer = Callable[[Any], str]
 
@@ -18,6 +19,9 @@ WRITERS: dict[str, dict[str, Writer]] = {
     "Cuts": {"json": _cuts.to_json, "otio": _cuts.to_otio, "edl": _cuts.to_edl, "csv": _cuts.to_csv},
     "Frames": {"json": lambda frames: json.dumps(frames.to_json(), indent=2) + "\n"},
     "FaceTracks": {"json": lambda tracks: json.dumps(tracks.to_json(), indent=1) + "\n"},
+    "Transcript": {"json": _speech.transcript_json, "srt": _speech.to_srt, "vtt": _speech.to_vtt},
+    "SpeechRegions": {"json": _speech.regions_json, "csv": _speech.regions_csv, "otio": _speech.regions_otio},
+    "VoiceLines": {"json": lambda lines: json.dumps(lines.to_json(), indent=1, ensure_ascii=False) + "\n"},
 }
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import MediaError
-from .audio import AudioInfo, probe_audio, read_audio
+from .audio import AudioInfo, AudioSource, open_audio, probe_audio, read_audio
 from .movie import Movie, MovieInfo, encode_movie, probe
 from .image import Still, image_size, read_image, write_image
 from .sequence import ImageSequence, SequencePattern, is_sequence_path, parse_pattern

