@@ -54,6 +54,11 @@ def test_piper_voice_round_trips_through_transcription(tmp_path):
     starts = [float(c.start_frame / heard.clock.rate) for c in heard.subtitles]
     for line in data["lines"]:
         assert min(abs(s - line["start"]) for s in starts) < 0.25
+    # a second run into the same folder keeps the first one whole, in one version folder
+    run("speech.synthesize", script, tmp_path / "voice out", {"engine": "piper", "speed": 1.2})
+    kept = tmp_path / "voice out" / "versions"
+    assert [p.name for p in kept.iterdir()] == ["v001"]
+    assert (kept / "v001" / "voice.json").exists() and (kept / "v001" / "voice" / "combined.wav").exists()
 
 
 @pytest.mark.skipif(shutil.which("flite") is None, reason="Debian's flite is not installed (apt install flite)")

@@ -107,11 +107,11 @@ class SpeechTranscribe(SpeechOperator):
 
     def run(self, media: AudioSource, params: dict[str, Any], ctx: Context) -> Transcript:
         from .subtitles import SubtitleStyle, build_subtitles
-        from .whisper import Transcriber, plan_blocks
+        from .whisper import Transcriber, check_request, plan_blocks
 
+        check_request(params["model"], params["language"], params["task"])
         model_dir = ctx.models.ensure(MODELS[params["model"]], progress=lambda m: ctx.report(0.0, m))
         whisper = Transcriber(model_dir, ctx.device)
-        whisper.check(params["language"], params["task"], params["model"])
         regions, total = self.find_speech(media, params, ctx, 0.1)
         blocks = plan_blocks(regions, total)
         language = None if params["language"] == "auto" else params["language"]

@@ -197,7 +197,7 @@ class SpeechSynthesize(Operator):
     def run(self, script: Script, params: dict[str, Any], ctx: Context) -> VoiceLines:
         engine = choose_engine(params["engine"], params["speed"], ctx)
         out: Path = ctx.out_dir
-        keep_previous(out, ["voice"])
+        keep_previous(out, ["voice", "voice.json"])  # one versions/vNNN folder per earlier run
         folder = out / "voice"
         folder.mkdir(parents=True, exist_ok=True)
         lines, pieces, rate, t = [], [], None, 0.0

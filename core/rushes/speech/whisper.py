@@ -49,6 +49,19 @@ def plan_blocks(regions: list[tuple[int, int]], total: int, max_seconds: float =
     return blocks
 
 
+def check_request(model_name: str, language: str, task: str) -> None:
+    """Refuse a language or task the model cannot do, before anything is fetched or loaded.
+
+    Whisper's English-only models are the ones named `*.en`."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    if language != "auto" and language not in _LANGUAGE_CODES:
+        raise ParameterError(f"parameter language={language!r} is not a Whisper language code (e.g. en, fr, de)")
+    if model_name.endswith(".en") and (language not in ("auto", "en") or task == "translate"):
+        raise ParameterError(f"model {model_name} is English only: use model=base to "
+                             f"{'translate' if task == 'translate' else 'transcribe ' + language}")
+
+
 class Transcriber:
     """One loaded Whisper model."""
 
@@ -69,20 +82,11 @@ class Transcriber:
     def multilingual(self) -> bool:
         return bool(self.model.model.is_multilingual)
 
-    def check(self, language: str, task: str, model_name: str) -> None:
-        from faster_whisper.tokenizer import _LANGUAGE_CODES
-
-        if language != "auto" and language not in _LANGUAGE_CODES:
-            raise ParameterError(f"parameter language={language!r} is not a Whisper language code (e.g. en, fr, de)")
-        if not self.multilingual and (language not in ("auto", "en") or task == "translate"):
-            raise ParameterError(f"model {model_name} is English only: use model=base to "
-                                 f"{'translate' if task == 'translate' else 'transcribe ' + language}")
-
     def transcribe(self, audio: np.ndarray, offset: float, language: str | None, params: dict[str, Any],
                    rules: RegionRules) -> tuple[list[Segment], str, float]:
         """Segments of one block (times from the file start), the language and its probability."""
         segments, info = self.model.transcribe(
-            audio, language=language if self.multilingual else "en", task=params["task"],
+            audio, language=language, task=params["task"],
             beam_size=params["beam_size"], word_timestamps=True, condition_on_previous_text=False,
             vad_filter=True, vad_parameters={"threshold": rules.threshold,
                                              "min_speech_duration_ms": int(rules.min_speech * 1000),
