@@ -37,7 +37,7 @@ def test_run_writes_all_formats(edit_clip, tmp_path):
     out = tmp_path / "out folder ü"
     proc = rushes("run", "detect.shots", clip, "--out", out, "-p", "method=fast")
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["shots.csv", "shots.edl", "shots.json", "shots.otio"]
+    assert sorted(p.name for p in out.iterdir()) == [".rushes", "shots.csv", "shots.edl", "shots.json", "shots.otio"]
     last = proc.stdout.strip().splitlines()[-1]
     assert str(out.resolve()) in last and "shots" in last
     data = json.loads((out / "shots.json").read_text())
@@ -65,7 +65,7 @@ def test_usage_errors(edit_clip, tmp_path):
     blocker = tmp_path / "a file"
     blocker.write_text("x")
     assert_one_line_error(rushes("run", "detect.shots", clip, "--out", blocker / "sub", "-q"),
-                          "cannot create output folder")
+                          "cannot create the output folder")
     assert rushes("run", "detect.shots").returncode == 2  # argparse usage
 
 
@@ -127,3 +127,56 @@ def test_upscale_bad_movies(tmp_path):
     assert_one_line_error(rushes("run", "gan.upscale", data / "stage.png", "--out", out, "-p", "scale=8"),
                           "out of range")
     assert not out.exists()
+
+
+def test_inputs_that_are_not_regular_files_are_named_for_what_they_are(tmp_path, edit_clip):
+    out = tmp_path / "out"
+    fifo = tmp_path / "take.mov"
+    os.mkfifo(fifo)  # reading it would block forever
+    loop = tmp_path / "loop.mov"
+    loop.symlink_to(loop)
+    broken = tmp_path / "gone.mov"
+    broken.symlink_to(tmp_path / "nowhere.mov")
+    assert_one_line_error(rushes("run", "detect.shots", fifo, "--out", out, "-q"), "not a regular file", "FIFO")
+    assert_one_line_error(rushes("run", "detect.shots", "/dev/zero", "--out", out, "-q"), "not a regular file")
+    assert_one_line_error(rushes("run", "detect.shots", loop, "--out", out, "-q"), "symlink loop")
+    assert_one_line_error(rushes("run", "detect.shots", broken, "--out", out, "-q"), "broken symbolic link")
+    assert_one_line_error(rushes("run", "speech.vad", tmp_path, "--out", out, "-q"), "is a folder")
+    assert_one_line_error(rushes("run", "speech.transcribe", tmp_path / "sh010.####.exr", "--out", out, "-q"),
+                          "is an image sequence", "speech.transcribe")
+    assert_one_line_error(rushes("run", "detect.shots", tmp_path / ("x" * 300 + ".mov"), "--out", out, "-q"),
+                          "file name too long")
+    assert_one_line_error(rushes("run", "detect.shots", edit_clip[0], "--out", tmp_path / ("y" * 300), "-q"),
+                          "file name too long")
+    assert not out.exists()
+
+
+def test_several_inputs_carry_on_past_a_bad_one(tmp_path, edit_clip, bad_movies):
+    out = tmp_path / "out"
+    proc = rushes("run", "detect.shots", bad_movies["empty"], edit_clip[0], "--out", out, "-q", "-p", "method=fast")
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(errors) == 2 and "0 bytes" in errors[0] and "1 of 2 inputs failed" in errors[1], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (out / "edit clip é" / "shots.json").exists() and not (out / "empty take").exists()
+
+
+def test_version_models_and_pipes(tmp_path, transnet_dir):
+    version = rushes("--version")
+    assert version.returncode == 0 and version.stdout.startswith("rushes 0.")
+    assert_one_line_error(rushes("models", "verify", "nosuch"), "unknown model", "nosuch")
+    assert_one_line_error(rushes("models", "path", "transnetv2", "../../../../etc/passwd"), "has no file")
+    assert_one_line_error(rushes("models", "path", "transnetv2", "entry.json"), "has no file")
+    blocker = tmp_path / "cache file"
+    blocker.write_text("not a folder")
+    env = dict(os.environ, RUSHES_CACHE=str(blocker))
+    proc = subprocess.run([sys.executable, "-m", "rushes.cli", "models", "fetch", "silero-vad"], capture_output=True,
+                          text=True, env=env)
+    assert_one_line_error(proc, "model cache unusable", "RUSHES_CACHE")
+    # a reader that went away (`rushes jobs | head`): the pipe's read end is closed before rushes writes
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = subprocess.run([sys.executable, "-m", "rushes.cli", "ops"], stdout=write_end, stderr=subprocess.PIPE,
+                          text=True)
+    os.close(write_end)
+    assert_one_line_error(proc, "broken pipe")

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import ParameterError, RushesError
+from .errors import ParameterError, RushesError, UnknownOperatorError
 from .jobs.client import WorkerError
 
 
@@ -75,14 +75,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 print(f"rushes: {args.operator} wrote its results to {r['out_dir']}")
             return 2 if failed else 0
         models = ModelStore(wheelhouse=args.wheelhouse)
+        failed = 0
         for source, out_dir in zip(args.input, outs):
-            out = run(args.operator, source, out_dir, params, progress=progress, models=models)
+            try:
+                out = run(args.operator, source, out_dir, params, progress=progress, models=models)
+            except RushesError as exc:
+                if len(args.input) == 1 or isinstance(exc, (ParameterError, UnknownOperatorError)):
+                    raise  # the same for every input: say it once
+                failed += 1
+                if bar is not None:
+                    bar.close()
+                    bar = None
+                print(f"rushes: error: {exc.line()}", file=sys.stderr)
+                continue
             summary = f" ({out.result.summary()})"
             if bar is not None:
                 bar.close()
                 bar = None
             names = ", ".join(p.name for p in out.files)
             print(f"rushes: {out.operator} wrote {names} to {out.out_dir.resolve()}{summary}")
+        if failed:
+            print(f"rushes: {failed} of {len(args.input)} inputs failed (see above)", file=sys.stderr)
+            return 2
     finally:
         if bar is not None:
             bar.close()
@@ -207,7 +221,10 @@ def _cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="rushes", description="AI operators for film post-production")
+    parser.add_argument("--version", action="version", version=f"rushes {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     ops = sub.add_parser("ops", help="list operators and their parameters")
     ops.add_argument("--json", action="store_true", help="machine-readable, with each parameter schema")
@@ -278,8 +295,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops a run the way Ctrl-C does: temporaries removed, the manifest says where it stopped."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (rushes.cli.main called from a host's thread)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _stop_on_sigterm()
     try:
         return args.func(args)
     except RushesError as exc:
@@ -289,8 +320,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rushes: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("rushes: interrupted", file=sys.stderr)
+        print("rushes: interrupted; temporary files removed, earlier results kept (a rerun resumes)",
+              file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`rushes jobs | head`): nothing more to say on stdout
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        print("rushes: output closed early (broken pipe)", file=sys.stderr)
+        return 2
+    except OSError as exc:  # conditions the user can fix: a full disk, a name too long, permissions
+        from .outputs import USER_FIXABLE, os_problem
+
+        if exc.errno in USER_FIXABLE:
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"rushes: error: {where}{os_problem(exc)}", file=sys.stderr)
+            return 2
+        if os.environ.get("RUSHES_DEBUG"):
+            raise
+        print(f"rushes: internal error: {type(exc).__name__}: {exc} (set RUSHES_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 1
     except Exception as exc:  # an internal error: one line, the traceback only on request
         if os.environ.get("RUSHES_DEBUG"):
             raise

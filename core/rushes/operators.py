@@ -40,10 +40,13 @@ class Param:
                 else:
                     raise ValueError
             elif self.type is int:
-                if isinstance(value, float) and not value.is_integer():
+                # JSON true/false are Python bools, which int() would quietly take as 1/0
+                if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
                     raise ValueError
                 out = int(str(value).strip()) if isinstance(value, str) else int(value)
             elif self.type is float:
+                if isinstance(value, bool):
+                    raise ValueError
                 out = float(value)
                 if out != out:  # NaN
                     raise ValueError
@@ -84,6 +87,7 @@ class Context:
     cancel_event: threading.Event = field(default_factory=threading.Event)
     models: Any = None  # rushes.modelstore.ModelStore; created lazily by the runner
     out_dir: Any = None  # pathlib.Path of the output folder, for operators that write pictures
+    output: Any = None  # rushes.outputs.OutputFolder: every file an operator writes goes through it
     frame_range: tuple[int, int] | None = None  # inclusive source frames to do (operators with frame_ranges)
     device: str = "cpu"  # the compute device a scheduler gave this run ("cpu", "cuda:0", ...)
 
@@ -108,6 +112,10 @@ class Operator:
     params: ClassVar[tuple[Param, ...]] = ()
     frame_ranges: ClassVar[bool] = False  # True: run() honours ctx.frame_range, so jobs can be split
     network: ClassVar[bool] = False  # True: runs a neural network (schedulers give it a device of its own)
+    # Parameters that define a resumable result: a rerun with the same input and these values
+    # keeps the intact files of the earlier run (ctx.output.trusted). None: never resumed; a
+    # rerun keeps the earlier set in versions/ instead.
+    resume_params: ClassVar[tuple[str, ...] | None] = None
 
     def open_input(self, path: str, params: dict[str, Any]) -> Any:
         """Open the input for `run`; the default opens a movie or an image sequence."""
@@ -117,6 +125,11 @@ class Operator:
 
     def run(self, media: Any, params: dict[str, Any], ctx: Context) -> Any:
         raise NotImplementedError
+
+    def outputs(self, media: Any, params: dict[str, Any], frame_range: tuple[int, int] | None) -> list[str]:
+        """Names (relative to the output folder) of the files `run` will write besides the result
+        files, so they are checked before any work. The default: none."""
+        return []
 
     @classmethod
     def param(cls, name: str) -> Param:

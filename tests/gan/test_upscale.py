@@ -153,7 +153,7 @@ def test_sequence_resumes_and_never_touches_the_source(tmp_path, frame, store):
     again = rushes.run("gan.upscale", src / "sh010.####.exr", out_dir, models=store)
     assert again.result.written == [1003] and again.result.resumed == [1001, 1002, 1004]
     assert {p.name: digest(p) for p in src.iterdir()} == before
-    assert not list(out_dir.glob(".*.part*"))
+    assert not list((out_dir / ".rushes" / "tmp").iterdir())
     other = rushes.run("gan.upscale", src / "sh010.####.exr", out_dir, {"scale": "2"}, models=store)
     assert other.result.written == [1001, 1002, 1003, 1004]  # new settings: no resume
     kept = [v for v in (out_dir / "versions").iterdir() if len(list(v.glob("sh010.*.exr"))) == 4]
@@ -192,7 +192,7 @@ def test_cancel_leaves_no_partial_frame(tmp_path, frame, store):
     written = sorted(p.name for p in (tmp_path / "up").glob("p.*.exr"))
     assert 0 < len(written) < 6
     assert all(read_image(tmp_path / "up" / n)[0].shape == (160, 160, 3) for n in written)
-    assert not list((tmp_path / "up").glob(".*part*"))
+    assert not list((tmp_path / "up" / ".rushes" / "tmp").iterdir())
 
 
 def test_bad_parameters(tmp_path, store):

@@ -221,7 +221,7 @@ def test_killed_worker_resumes_the_job(tmp_path, edit_clip, store):
         assert status["state"] == "done", status
         assert status["message"] == "done" and status["attempts"] == 2  # ran again after the kill
         out = tmp_path / "out"
-        assert sorted(p.name for p in out.iterdir()) == ["shots.csv", "shots.edl", "shots.json", "shots.otio"]
+        assert sorted(p.name for p in out.iterdir()) == [".rushes", "shots.csv", "shots.edl", "shots.json", "shots.otio"]
         assert json.loads((out / "shots.json").read_text())["frame_count"] == truth["frames"]
     finally:
         proc.send_signal(signal.SIGINT)
@@ -247,7 +247,7 @@ def test_killed_upscale_job_resumes_frame_by_frame(tmp_path, store, sample_clip)
         assert status["state"] == "done", status
         result = status["result"]["result"]
         assert len(result["resumed"]) >= 2 and sorted(result["written"] + result["resumed"]) == list(range(1001, 1009))
-        assert not list((tmp_path / "up").glob(".*part*"))
+        assert not list((tmp_path / "up").glob(".rushes/tmp/*"))
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
@@ -291,7 +291,7 @@ def test_job_timeout_stops_and_fails_the_job(tmp_path, store, sample_clip):
     assert record.state == "failed" and "time limit of 1.5 s" in record.error, record
     assert record.finished - record.started < 1.5 + 15  # stopped within a frame, not at the end
     written = sorted((tmp_path / "up").glob("sh030.*.exr")) if (tmp_path / "up").exists() else []
-    assert len(written) < 8 and not list(tmp_path.glob("up/.*part*"))
+    assert len(written) < 8 and not list(tmp_path.glob("up/.rushes/tmp/*"))
     db.close()
     with pytest.raises(ParameterError, match="timeout"):
         JobSpec.from_json({"operator": "gan.upscale", "input": "a", "out": "b", "timeout": 0})
@@ -313,4 +313,4 @@ def test_cancel_stops_a_running_job_within_a_frame(worker, tmp_path, store, samp
     frames = list((tmp_path / "up").glob("sh030.*.exr"))
     assert status["state"] == "cancelled"
     assert len(frames) <= at_cancel + 1 < 8  # at most the frame in flight was finished
-    assert not list((tmp_path / "up").glob(".*part*"))
+    assert not list((tmp_path / "up").glob(".rushes/tmp/*"))

@@ -53,16 +53,29 @@ class DetectFaces(Operator):
               "as a fraction of the box", min=0.0, max=1.0),
         Param("encode", str, "prores", "Movie encoding", "codec of an anonymized movie: prores (422 HQ) or h264",
               choices=("prores", "h264")),
-        Param("on_bad_frame", str, "stop", "Bad frames", "stop at an unreadable sequence frame, or skip it "
-              "(reported in the result's notes)", choices=("stop", "skip")),
+        Param("on_bad_frame", str, "stop", "Bad frames", "stop at a missing, empty (0-byte) or unreadable "
+              "sequence frame, or skip it (left out of the search and reported in the result's notes)",
+              choices=("stop", "skip")),
         Param("colorspace", str, "auto", "Input colour space",
               "OpenColorIO colour space of the pictures; auto: the file's tag, else linear for float files"),
         Param("fps", float, 24.0, "Sequence frame rate", "frame rate of image sequences", min=1.0, max=240.0),
-        Param("allow_missing", bool, False, "Allow missing frames", "continue over missing sequence frames"),
     )
 
     def open_input(self, path: str, params: dict[str, Any]) -> Movie | ImageSequence | Still:
-        return open_any(path, rate=exact_rate(Fraction(str(params["fps"]))), allow_missing=params["allow_missing"])
+        return open_any(path, rate=exact_rate(Fraction(str(params["fps"]))),
+                        allow_missing=params["on_bad_frame"] == "skip",
+                        missing_hint="use --param on_bad_frame=skip to leave them out")
+
+    def outputs(self, media: Movie | ImageSequence | Still, params: dict[str, Any],
+                frame_range: tuple[int, int] | None) -> list[str]:
+        if params["anonymize"] == "none":
+            return []
+        if isinstance(media, Still):
+            return [media.path.name]
+        if isinstance(media, ImageSequence):
+            return [media.pattern.path(n).name for n in range(media.first_frame, media.last_frame + 1)
+                    if n not in media.missing]
+        return [f"{media.path.stem}_anonymized.mov"]
 
     def run(self, media: Movie | ImageSequence | Still, params: dict[str, Any], ctx: Context) -> FaceTracks:
         from .tracking import link
@@ -111,11 +124,10 @@ class DetectFaces(Operator):
         if isinstance(media, Still):
             yield 0, color.to_display_rgb8(media.pixels, media.meta, space)
         elif isinstance(media, ImageSequence):
-            held = None
             for number in range(media.first_frame, media.last_frame + 1):
-                if number in media.missing:
-                    if held is not None:
-                        yield number, held
+                if number in media.missing:  # absent or 0 bytes: only reachable with on_bad_frame=skip
+                    notes.append(f"frame {number} skipped: missing or empty (0 bytes)")
+                    self.skipped.add(number)
                     continue
                 try:
                     held = media.read_display(number, None, space)
@@ -142,22 +154,22 @@ class DetectFaces(Operator):
         style = dict(style=params["anonymize"], strength=params["strength"], margin=params["margin"])
         total = max(result.frame_count, 1)
         if isinstance(media, Still):
-            target = out_dir / media.path.name
-            write_image(target, anonymize(media.pixels, media.meta["channels"], boxes.get(0, []), **style),
-                        like=media.meta, channels=media.meta["channels"], sources=[media.path])
-            result.notes.append(f"anonymized: {target}")
+            with ctx.output.write(media.path.name) as tmp:
+                write_image(tmp, anonymize(media.pixels, media.meta["channels"], boxes.get(0, []), **style),
+                            like=media.meta, channels=media.meta["channels"], atomic=False)
+            result.notes.append(f"anonymized: {out_dir / media.path.name}")
         elif isinstance(media, ImageSequence):
             for k, number in enumerate(range(media.first_frame, media.last_frame + 1)):
                 ctx.report(0.9 + 0.1 * k / total, f"anonymizing frame {number}")
                 if number in media.missing or number in self.skipped:
                     continue
                 pixels, meta = media.read(number)
-                source = media.pattern.path(number)
-                write_image(out_dir / source.name, anonymize(pixels, meta["channels"], boxes.get(number, []), **style),
-                            like=meta, channels=meta["channels"], sources=[source])
+                with ctx.output.write(media.pattern.path(number).name) as tmp:
+                    write_image(tmp, anonymize(pixels, meta["channels"], boxes.get(number, []), **style),
+                                like=meta, channels=meta["channels"], atomic=False)
             result.notes.append(f"anonymized: {out_dir / Path(media.pattern.display).name}")
         else:
-            target = out_dir / f"{media.path.stem}_anonymized.mov"
+            name = f"{media.path.stem}_anonymized.mov"
 
             def pictures() -> Iterator[np.ndarray]:
                 for index, rgb8 in media.frames():
@@ -165,5 +177,6 @@ class DetectFaces(Operator):
                     ctx.report(0.9 + 0.1 * index / total, f"anonymizing frame {number}")
                     yield anonymize(rgb8, ["R", "G", "B"], boxes.get(number, []), **style)
 
-            encode_movie(pictures(), target, media.rate, params["encode"], media.info.start_timecode)
-            result.notes.append(f"anonymized: {target}")
+            with ctx.output.write(name) as tmp:
+                encode_movie(pictures(), tmp, media.rate, params["encode"], media.info.start_timecode, atomic=False)
+            result.notes.append(f"anonymized: {out_dir / name}")

@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MediaError
-from ..media import (ImageSequence, Movie, Still, encode_movie, exact_rate, image_size, open_any, read_image,
-                     write_image)
+from ..media import ImageSequence, Movie, Still, encode_movie, exact_rate, open_any, read_image, write_image
 from ..media import color
 from ..operators import Context, Operator, Param
 from ..results import Frames
@@ -24,6 +23,7 @@ class GanUpscale(Operator):
     output_stem = "frames"
     frame_ranges = True
     network = True
+    resume_params = ("model", "scale", "colorspace", "working_space", "format")
     params = (
         Param("model", str, "realesr-animevideov3", "Model",
               "realesr-animevideov3: fast compact model (video, CPU); realesrgan-x4plus: best quality, slow; "
@@ -53,6 +53,18 @@ class GanUpscale(Operator):
     def open_input(self, path: str, params: dict[str, Any]) -> Movie | ImageSequence | Still:
         return open_any(path, rate=exact_rate(Fraction(str(params["fps"]))), allow_missing=params["allow_missing"])
 
+    def outputs(self, media: Movie | ImageSequence | Still, params: dict[str, Any],
+                frame_range: tuple[int, int] | None) -> list[str]:
+        if isinstance(media, Still):
+            return [media.path.name]
+        todo = [media.first_frame + i for i in _indices(media.frame_count, media.first_frame, frame_range)]
+        if isinstance(media, ImageSequence):
+            return [media.pattern.path(n).name for n in todo if n not in media.missing]
+        names = [_movie_frame(media, params, n) for n in todo]
+        if params["encode"] != "none" and frame_range is None:
+            names.append(f"{media.path.stem}_x{params['scale']}.mov")
+        return names
+
     def run(self, media: Movie | ImageSequence | Still, params: dict[str, Any], ctx: Context) -> Frames:
         from .upscale import Network, upscale_pixels
 
@@ -68,11 +80,10 @@ class GanUpscale(Operator):
         notes: list[str] = []
         written: list[int] = []
         resumed: list[int] = []
-        _resume_or_keep(out_dir, media, params)
 
         exposure: list[float] = []  # fixed by the first frame, so a sequence's encoding never changes
 
-        def one(pixels: np.ndarray, meta: dict, number: int, target: Path, source: Path | None) -> None:
+        def one(pixels: np.ndarray, meta: dict, number: int, name: str) -> None:
             names = meta["channels"]
             space = params["colorspace"]
             if space == "auto":
@@ -88,23 +99,23 @@ class GanUpscale(Operator):
                 notes.append(f"frame {number}: {report.nonfinite} NaN/Inf pixel(s) replaced")
             if report.extra_channels and not any("resized conventionally" in n for n in notes):
                 notes.append(f"channels {', '.join(report.extra_channels)} resized conventionally (not by the network)")
-            write_image(target, out, like=meta, channels=names, sources=[source] if source else [])
+            with ctx.output.write(name) as tmp:
+                write_image(tmp, out, like=meta, channels=names, atomic=False)
             written.append(number)
 
         if isinstance(media, Still):
             target = out_dir / media.path.name
             ctx.report(0.0, f"{params['model']}: {media.path.name}")
             h, w = media.pixels.shape[:2]
-            if image_size(target) == (w * scale, h * scale, media.pixels.shape[2]):
+            if ctx.output.trusted(media.path.name):
                 resumed.append(0)
             else:
-                one(media.pixels, media.meta, 0, target, media.path)
+                one(media.pixels, media.meta, 0, media.path.name)
             return Frames(str(media.path), str(target), 0, 1, w * scale, h * scale, settings, written, resumed, notes)
 
         total = media.frame_count
         if isinstance(media, ImageSequence):
             pattern = media.pattern
-            target_of = lambda number: out_dir / pattern.path(number).name  # noqa: E731
             display = str(out_dir / Path(pattern.display).name)
             first_pixels, first_meta = media.read(media.first_frame if media.first_frame not in media.missing
                                                   else next(f for f in range(media.first_frame, media.last_frame + 1)
@@ -116,15 +127,15 @@ class GanUpscale(Operator):
                 ctx.report(done_count / len(todo), f"{params['model']}: frame {number} ({done_count + 1}/{len(todo)})")
                 if number in media.missing:
                     continue
-                target = target_of(number)
-                if image_size(target) == (width, height, len(first_meta["channels"])):
+                name = pattern.path(number).name
+                if ctx.output.trusted(name):
                     resumed.append(number)
                     continue
                 pixels, meta = media.read(number)
                 if pixels.shape[:2] != first_pixels.shape[:2]:
                     raise MediaError(f"frame {number} is {pixels.shape[1]}x{pixels.shape[0]}, the sequence is "
                                      f"{first_pixels.shape[1]}x{first_pixels.shape[0]}", media.path)
-                one(pixels, meta, number, target, pattern.path(number))
+                one(pixels, meta, number, name)
             return Frames(media.path, display, media.first_frame, total, width, height, settings, written,
                           resumed, notes)
 
@@ -135,27 +146,24 @@ class GanUpscale(Operator):
         width, height = media.info.width * scale, media.info.height * scale
         meta = {"format": fmt, "channels": ["R", "G", "B"], "colorspace": color.SRGB, "spec": None}
         todo = _indices(total, media.first_frame, ctx.frame_range)
-        done = {}
-        for index in todo:
-            target = out_dir / f"{stem}.{media.first_frame + index:06d}.{ext}"
-            done[index] = image_size(target) == (width, height, 3)
+        done = {index: ctx.output.trusted(_movie_frame(media, params, media.first_frame + index)) for index in todo}
         start, stop = (todo[0], todo[-1] + 1) if todo else (0, 0)
         for index, rgb8 in media.frames(start, stop):
             number = media.first_frame + index
             ctx.report((index - start) / max(len(todo), 1), f"{params['model']}: frame {number} "
                        f"({index - start + 1}/{len(todo)})")
-            target = out_dir / f"{stem}.{number:06d}.{ext}"
             if done.get(index):
                 resumed.append(number)
                 continue
-            one(rgb8.astype(np.float32) / 255.0, meta, number, target, None)
+            one(rgb8.astype(np.float32) / 255.0, meta, number, _movie_frame(media, params, number))
         if params["encode"] != "none" and ctx.frame_range is None:
             ctx.report(1.0, f"encoding {params['encode']}")
-            movie = out_dir / f"{stem}_x{scale}.mov"
-            pictures = (np.clip(np.round(read_image(out_dir / f"{stem}.{media.first_frame + i:06d}.{ext}")[0][..., :3]
-                                         * 255), 0, 255).astype(np.uint8) for i in range(total))
-            encode_movie(pictures, movie, media.rate, params["encode"], media.info.start_timecode)
-            notes.append(f"movie: {movie}")
+            movie = f"{stem}_x{scale}.mov"
+            pictures = (np.clip(np.round(read_image(out_dir / _movie_frame(media, params, media.first_frame + i))[0]
+                                         [..., :3] * 255), 0, 255).astype(np.uint8) for i in range(total))
+            with ctx.output.write(movie) as tmp:
+                encode_movie(pictures, tmp, media.rate, params["encode"], media.info.start_timecode, atomic=False)
+            notes.append(f"movie: {out_dir / movie}")
         return Frames(str(media.path), display, media.first_frame, total, width, height, settings, written,
                       resumed, notes)
 
@@ -167,28 +175,6 @@ def _indices(total: int, first: int, frame_range: tuple[int, int] | None) -> lis
     return [i for i in range(total) if frame_range[0] <= first + i <= frame_range[1]]
 
 
-STATE_FILE = ".gan.upscale.json"
-_IDENTITY = ("model", "scale", "colorspace", "working_space", "format")
-
-
-def _resume_or_keep(out_dir: Path, media: Movie | ImageSequence | Still, params: dict[str, Any]) -> None:
-    """Resume only a run of the same source with the same settings; otherwise keep the earlier
-    run's pictures in versions/vNNN/ before this one writes anything."""
-    import json
-
-    from ..outputs import keep_previous, write_text_atomic
-
-    from ..outputs import locked
-
-    state = {"source": str(media.path), "settings": {k: params[k] for k in _IDENTITY}}
-    path = out_dir / STATE_FILE
-    with locked(out_dir / ".gan.upscale.lock"):  # chunks of one split job may arrive together
-        try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = None
-        if previous != state:
-            pictures = {".png", ".exr", ".tif", ".tiff", ".dpx", ".jpg", ".jpeg"}
-            old = [p.name for p in out_dir.iterdir() if p.is_file() and p.suffix.lower() in pictures]
-            keep_previous(out_dir, old + ["frames.json", STATE_FILE])
-            write_text_atomic(path, json.dumps(state, indent=2) + "\n")
+def _movie_frame(media: Movie, params: dict[str, Any], number: int) -> str:
+    """The name of one upscaled frame of a movie."""
+    return f"{media.path.stem}.{number:06d}.{'exr' if params['format'] == 'exr' else 'png'}"

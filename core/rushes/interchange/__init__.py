@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from ..outputs import keep_previous, write_text_atomic
+from ..outputs import OutputFolder
 from . import cuts as _cuts
 from . import speech as _speech
 
@@ -25,12 +25,11 @@ WRITERS: dict[str, dict[str, Writer]] = {
 }
 
 
-def write_result(result: Any, kind: str, out_dir: Path, stem: str, sources: list[str | Path] = ()) -> list[Path]:
-    """Write every format registered for this result kind as `out_dir/stem.ext`, atomically.
+def write_result(result: Any, kind: str, output: OutputFolder, stem: str) -> list[Path]:
+    """Write every format registered for this result kind as `stem.ext` in the output folder.
 
-    Results of an earlier run in the same folder move to `out_dir/versions/vNNN/` first.
+    Everything is rendered before anything is written, so a failing writer leaves no partial
+    set; an earlier run's set in the same folder moves to `versions/vNNN/` (see rushes.outputs).
     """
-    # Render everything before writing anything, so a failing writer leaves no partial set.
-    texts = {ext: writer(result) for ext, writer in WRITERS[kind].items()}
-    keep_previous(out_dir, [f"{stem}.{ext}" for ext in texts])
-    return [write_text_atomic(out_dir / f"{stem}.{ext}", text, sources) for ext, text in texts.items()]
+    texts = {f"{stem}.{ext}": writer(result) for ext, writer in WRITERS[kind].items()}
+    return output.write_set(texts)

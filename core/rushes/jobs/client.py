@@ -8,6 +8,7 @@ and Resolve's own Python, and may be copied next to a host adapter on its own.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import time
@@ -17,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 STATE_ENV = "RUSHES_STATE"
+# pauses before trying a refused connection again: a worker that is starting up, or one whose
+# listen queue overflowed in a burst of submissions
+RETRY_DELAYS = (0.1, 0.2, 0.4, 0.6, 0.8)
 
 
 def default_state_dir() -> Path:
@@ -55,21 +59,47 @@ class WorkerClient:
         return cls(info["url"], token)
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
+        """One request; a refused connection (nothing was sent) is tried again for up to ~2 s, and so
+        is a GET whose connection was reset (asking twice does no harm). A POST that may have reached
+        the worker is never sent twice: that could queue a job twice."""
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                return self._once(method, path, body)
+            except OSError as exc:
+                retry = isinstance(exc, ConnectionRefusedError) or (
+                    method == "GET" and isinstance(exc, (ConnectionResetError, BrokenPipeError)))
+                if delay is None or not retry:
+                    raise WorkerError(f"cannot reach the rushes worker at {self.url} ({exc})") from None
+                time.sleep(delay)
+
+    def _once(self, method: str, path: str, body: Any) -> Any:
         data = None if body is None else json.dumps(body).encode("utf-8")
         req = urllib.request.Request(self.url + path, data=data, method=method,
                                      headers={"Authorization": f"Bearer {self.token}",
                                               "Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return json.loads(resp.read().decode("utf-8"))
+                raw = resp.read()
         except urllib.error.HTTPError as exc:
             try:
-                message = json.loads(exc.read().decode("utf-8")).get("error", exc.reason)
-            except ValueError:
+                answer = json.loads(exc.read().decode("utf-8"))
+                message = answer.get("error", exc.reason) if isinstance(answer, dict) else exc.reason
+            except (ValueError, OSError, http.client.HTTPException):
                 message = exc.reason
             raise WorkerError(str(message), exc.code) from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise WorkerError(f"cannot reach the rushes worker at {self.url} ({exc})") from None
+        except urllib.error.URLError as exc:
+            # urllib wraps what went wrong while connecting and sending; unwrap it for _call
+            if isinstance(exc.reason, OSError):
+                raise exc.reason from None
+            raise WorkerError(f"cannot reach the rushes worker at {self.url} ({exc.reason})") from None
+        except OSError:  # a reset while waiting for the answer (RemoteDisconnected is one): _call decides
+            raise
+        except http.client.HTTPException as exc:  # an answer that is not HTTP
+            raise WorkerError(f"the rushes worker at {self.url} sent a broken answer ({exc!r})") from None
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except ValueError:
+            raise WorkerError(f"the rushes worker at {self.url} sent an answer that is not JSON") from None
 
     def operators(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/ops")

@@ -64,6 +64,7 @@ def _merge(spec: JobSpec, parts: list[dict[str, Any]]) -> dict[str, Any]:
     from ..interchange import write_result
     from ..operators import get_operator
     from ..results import Frames
+    from ..runner import output_folder, result_names
 
     failed = [p for p in parts if p["state"] != "done"]
     if failed:
@@ -79,7 +80,11 @@ def _merge(spec: JobSpec, parts: list[dict[str, Any]]) -> dict[str, Any]:
     merged.written.sort()
     merged.resumed.sort()
     cls = get_operator(spec.operator)
-    files = write_result(merged, cls.result, Path(spec.out), cls.output_stem, [spec.input])
+    values = cls.resolve_params(spec.params)
+    output = output_folder(cls, cls().open_input(spec.input, values), values, spec.input, spec.out)
+    output.plan(result_names(cls))
+    files = write_result(merged, cls.result, output, cls.output_stem)
+    output.finish("done")
     return {"input": spec.input, "state": "done", "out_dir": spec.out, "files": [str(f) for f in files],
             "result": merged.to_json(), "chunks": len(parts)}
 

@@ -4,26 +4,42 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import math
 import os
 import re
 import secrets
 import socket
+import sys
+import threading
 import time
+import traceback
+import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; one worker per state folder is then up to the user
+    fcntl = None  # type: ignore[assignment]
 
 from ..errors import RushesError
 from ..modelstore import ModelStore
 from .client import default_state_dir
 from .spec import JobSpec, validate_spec
-from .store import FINISHED, JobStore
+from .store import FINISHED, JobStore, make_private_dir
 from .worker import Worker
 
 MAX_BODY = 1 << 20
-_JOB = re.compile(r"^/v1/jobs/([0-9a-f]{12})(/cancel)?(?:\?wait=([0-9.]+))?$")
+_JOB = re.compile(r"^/v1/jobs/([0-9a-f]{12})(/cancel)?$")
 MAX_WAIT = 20.0  # below the client's 30 s socket timeout
+REQUEST_TIMEOUT = 10.0  # seconds a client may take to send the rest of a request
+# After refusing a request whose body was not read: how long and how much of it to read and drop
+# before closing, so the kernel does not answer the unread bytes with a reset that can destroy
+# the refusal on its way to the client.
+LINGER_S, LINGER_BYTES = 1.0, 4 << 20
+_GONE = (ConnectionError, TimeoutError)  # the client hung up or went silent: nothing to report
 
 
 def is_loopback(host: str) -> bool:
@@ -35,7 +51,7 @@ def is_loopback(host: str) -> bool:
 
 def load_or_create_token(path: Path) -> str:
     """The worker's token, in a file only this user can read (created on first start)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     if path.exists():
         token = path.read_text(encoding="utf-8").strip()
         if token:
@@ -49,15 +65,67 @@ def load_or_create_token(path: Path) -> str:
     return token
 
 
+class StateLock:
+    """`STATE/worker.lock`, held with flock for the worker's lifetime: one worker per state folder.
+
+    Two workers on one job database would each re-queue the other's running jobs and take over
+    worker.json. The lock file also says who holds it (pid, then URL), for the refusal message.
+    The kernel drops the lock when the process dies, even by kill -9.
+    """
+
+    def __init__(self, state: Path):
+        self.state = state
+        self.fd: int | None = None
+        if fcntl is None:
+            return
+        fd = os.open(state / "worker.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = self._holder(fd)
+            os.close(fd)
+            raise RushesError("a rushes worker is already running on this state folder "
+                              f"({holder}); stop it first or use another --state", state) from None
+        except OSError:  # a file system without locks (some network mounts): run unguarded
+            os.close(fd)
+            return
+        self.fd = fd
+        self.describe({"pid": os.getpid()})
+
+    def describe(self, info: dict[str, Any]) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, json.dumps(info).encode("utf-8"), 0)
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        try:
+            info = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
+            return ", ".join([f"pid {int(info['pid'])}"] + ([str(info["url"])] if info.get("url") else []))
+        except (OSError, ValueError, KeyError, TypeError):  # caught between truncate and write
+            return "pid not known yet"
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the only descriptor drops the flock
+            self.fd = None
+
+
 class WorkerServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a burst of submissions from a render farm's worth of hosts waits, not refused
 
     def __init__(self, address: tuple[str, int], token: str, store: JobStore, worker: Worker,
-                 allowed_roots: list[Path] | None):
+                 allowed_roots: list[Path] | None, lock: StateLock | None = None,
+                 log_path: Path | None = None, request_timeout: float = REQUEST_TIMEOUT):
         self.token = token
         self.store = store
         self.worker = worker
         self.allowed_roots = allowed_roots
+        self.lock = lock
+        self.log_path = log_path
+        self.request_timeout = request_timeout
+        self._log_lock = threading.Lock()
         super().__init__(address, _Handler)
 
     @property
@@ -65,24 +133,120 @@ class WorkerServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
+    def log_exception(self, context: str) -> None:
+        """The exception being handled, with its traceback, into STATE/worker.log (not stderr:
+        `rushes serve` prints one line per event, and hosts may run it with no terminal)."""
+        text = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {context}\n{traceback.format_exc()}\n"
+        if self.log_path is None:
+            sys.stderr.write(text)
+            return
+        with self._log_lock:
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
+                fh.write(text)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], _GONE):
+            return
+        self.log_exception(f"error while serving {client_address}")
+
+    def server_close(self) -> None:
+        super().server_close()
+        if self.lock is not None:
+            self.lock.release()
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: WorkerServer
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        # a socket timeout: a client that stops sending mid-request frees its thread
+        self.timeout = self.server.request_timeout
+        self._responded = False
+        self._linger = False
+        super().setup()
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            if self._linger:
+                self._drain()
+
+    def _drain(self) -> None:
+        """Say we are done, then read and drop what the client still sends (bounded) before closing."""
+        deadline, left = time.monotonic() + LINGER_S, LINGER_BYTES
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            while left > 0 and (wait := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(wait)
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass
+
     def log_message(self, format: str, *args: Any) -> None:  # quiet; the job store is the log
         pass
 
-    def _send(self, status: int, body: Any) -> None:
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode("utf-8")
+        self._responded = True
+        if status >= 400:
+            # an error may leave an unread body or a confused client behind: end the connection
+            self.close_connection = True
+            self._linger = True
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
-    def _error(self, status: int, message: str) -> None:
-        self._send(status, {"error": message})
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        self._send(status, {"error": message}, headers)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every error http.server itself answers (a bad request line, an over-long URI or header,
+        an unknown method), as JSON like the rest of the API rather than an HTML page."""
+        if self.request_version == "HTTP/0.9":  # an unparsable request line; answer in HTTP/1.1
+            self.request_version = "HTTP/1.1"
+        short, _ = self.responses.get(code, ("error", ""))
+        self._error(code, message or short)
+
+    def _guard(self, handler: Callable[[], None]) -> None:
+        """Run one request handler: a client that left is let go; anything else unexpected is a JSON
+        500 for the client and a traceback in worker.log."""
+        try:
+            handler()
+        except _GONE:
+            self.close_connection = True
+        except Exception as exc:
+            self.server.log_exception(f"{self.command} {self.path}")
+            self.close_connection = True
+            if not self._responded:
+                try:
+                    self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}: {exc}")
+                except OSError:
+                    pass
+
+    def do_GET(self) -> None:
+        self._guard(self._get)
+
+    def do_POST(self) -> None:
+        self._guard(self._post)
+
+    def _not_allowed(self) -> None:
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"method {self.command} is not allowed; use GET or POST",
+                    {"Allow": "GET, POST"})
+
+    do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _not_allowed
 
     def _authorised(self) -> bool:
         given = self.headers.get("Authorization", "")
@@ -92,43 +256,56 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
-    def _body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise ValueError("request body too large")
-        raw = self.rfile.read(length) if length else b""
-        return json.loads(raw.decode("utf-8")) if raw else None
+    def _route(self) -> tuple[str, dict[str, list[str]]] | None:
+        """The request's path and query; None (answered 400) for a query that does not parse."""
+        parts = urllib.parse.urlsplit(self.path)
+        try:
+            query = urllib.parse.parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+        except ValueError:
+            self._error(HTTPStatus.BAD_REQUEST, f"malformed query {parts.query!r}")
+            return None
+        return parts.path, query
 
-    def do_GET(self) -> None:
-        if not self._authorised():
+    def _get(self) -> None:
+        if not self._authorised() or (route := self._route()) is None:
             return
-        if self.path == "/v1/ops":
+        path, query = route
+        unknown = set(query) - ({"wait"} if _JOB.match(path) else set())
+        if unknown:
+            return self._error(HTTPStatus.BAD_REQUEST, f"unknown query parameter(s): {', '.join(sorted(unknown))}")
+        if path == "/v1/ops":
             from ..operators import discover
 
             return self._send(HTTPStatus.OK, [op.describe() for op in discover().values()])
-        if self.path == "/v1/jobs":
+        if path == "/v1/jobs":
             return self._send(HTTPStatus.OK, [r.to_json() for r in self.server.store.list()])
-        m = _JOB.match(self.path)
-        if m and not m.group(2):
+        m = _JOB.match(path)
+        if m and m.group(2):
+            return self._error(HTTPStatus.METHOD_NOT_ALLOWED, "cancel a job with POST", {"Allow": "POST"})
+        if m:
+            wait = _seconds(query.get("wait", ["0"]))
+            if wait is None:
+                return self._error(HTTPStatus.BAD_REQUEST, "wait must be a number of seconds (at least 0)")
             record = self.server.store.get(m.group(1))
             if record is None:
                 return self._error(HTTPStatus.NOT_FOUND, f"no job {m.group(1)}")
             # ?wait=S: long-poll until the job has finished or S seconds have passed
-            deadline = time.monotonic() + min(float(m.group(3) or 0), MAX_WAIT)
+            deadline = time.monotonic() + min(wait, MAX_WAIT)
             while record.state not in FINISHED and time.monotonic() < deadline:
                 time.sleep(0.02)
                 record = self.server.store.get(m.group(1))
             return self._send(HTTPStatus.OK, record.to_json())
-        self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {self.path}")
+        self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {path}")
 
-    def do_POST(self) -> None:
-        if not self._authorised():
+    def _post(self) -> None:
+        if not self._authorised() or (route := self._route()) is None:
             return
-        try:
-            body = self._body()
-        except (ValueError, UnicodeDecodeError) as exc:
-            return self._error(HTTPStatus.BAD_REQUEST, f"malformed JSON ({exc})")
-        if self.path == "/v1/jobs":
+        path, query = route
+        if query:
+            return self._error(HTTPStatus.BAD_REQUEST, f"unknown query parameter(s): {', '.join(sorted(query))}")
+        if (body := self._body()) is _NO_BODY:
+            return
+        if path == "/v1/jobs":
             try:
                 spec = JobSpec.from_json(body)
                 validate_spec(spec, self.server.allowed_roots)
@@ -137,33 +314,97 @@ class _Handler(BaseHTTPRequestHandler):
             job_id = self.server.store.add(spec)
             self.server.worker.notify()
             return self._send(HTTPStatus.CREATED, {"id": job_id})
-        m = _JOB.match(self.path)
+        m = _JOB.match(path)
         if m and m.group(2):
             state = self.server.store.request_cancel(m.group(1))
             if state is None:
                 return self._error(HTTPStatus.NOT_FOUND, f"no job {m.group(1)}")
             return self._send(HTTPStatus.OK, {"state": state})
-        self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {self.path}")
+        self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {path}")
+
+    def _body(self) -> Any:
+        """The request's JSON body (None when empty), or _NO_BODY once a refusal has been sent.
+
+        The length is checked before a byte is read: a body that is too large is refused at once.
+        """
+        if "Transfer-Encoding" in self.headers:
+            self._error(HTTPStatus.LENGTH_REQUIRED,
+                        "send the body with a Content-Length (chunked bodies are not accepted)")
+            return _NO_BODY
+        if len(self.headers.get_all("Content-Length") or []) > 1:
+            self._error(HTTPStatus.BAD_REQUEST, "more than one Content-Length")
+            return _NO_BODY
+        given = (self.headers.get("Content-Length") or "0").strip()
+        if not given.isdigit() or not given.isascii():
+            self._error(HTTPStatus.BAD_REQUEST, f"Content-Length must be a whole number of bytes, not {given!r}")
+            return _NO_BODY
+        length = int(given)
+        if length > MAX_BODY:
+            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                        f"request body too large ({length} bytes; at most {MAX_BODY})")
+            return _NO_BODY
+        try:
+            raw = self.rfile.read(length) if length else b""
+        except TimeoutError:
+            self._error(HTTPStatus.REQUEST_TIMEOUT,
+                        f"request body did not arrive within {self.server.request_timeout:g} s")
+            return _NO_BODY
+        if len(raw) < length:
+            self._error(HTTPStatus.BAD_REQUEST,
+                        f"request body is shorter than its Content-Length ({len(raw)} of {length} bytes)")
+            return _NO_BODY
+        try:
+            return json.loads(raw.decode("utf-8")) if raw else None
+        except (ValueError, UnicodeDecodeError) as exc:
+            self._error(HTTPStatus.BAD_REQUEST, f"malformed JSON ({exc})")
+        except RecursionError:
+            self._error(HTTPStatus.BAD_REQUEST, "malformed JSON (nested too deeply)")
+        return _NO_BODY
+
+
+_NO_BODY = object()
+
+
+def _seconds(values: list[str]) -> float | None:
+    """A ?wait= value as seconds, or None when it is not one non-negative finite number."""
+    if len(values) != 1:
+        return None
+    try:
+        seconds = float(values[0])
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def make_server(host: str = "127.0.0.1", port: int = 8765, state_dir: Path | None = None,
                 allowed_roots: list[Path] | None = None, slots: int | None = None, allow_remote: bool = False,
                 models: ModelStore | None = None, devices: list[str] | None = None,
-                job_timeout: float | None = None) -> WorkerServer:
-    """Create the worker (not yet serving): token file, job database, worker threads started."""
+                job_timeout: float | None = None, request_timeout: float = REQUEST_TIMEOUT) -> WorkerServer:
+    """Create the worker (not yet serving): token file, job database, worker threads started.
+
+    Refuses (RushesError) when another worker holds the state folder, before touching anything in it.
+    """
     if not allow_remote and not is_loopback(host):
         raise RushesError(f"refusing to listen on {host}: not a loopback address "
                           "(use --allow-remote only behind a firewall you control)")
-    state = Path(state_dir) if state_dir else default_state_dir()
-    token = load_or_create_token(state / "worker.token")
-    store = JobStore(state / "jobs.sqlite")
+    state = make_private_dir(Path(state_dir) if state_dir else default_state_dir())
+    lock = StateLock(state)  # first: a second worker must not requeue the first one's jobs
+    try:
+        token = load_or_create_token(state / "worker.token")
+        store = JobStore(state / "jobs.sqlite")
+    except BaseException:
+        lock.release()
+        raise
     worker = Worker(store, models=models, slots=slots, allowed_roots=allowed_roots, devices=devices,
                     job_timeout=job_timeout)
     try:
-        server = WorkerServer((host, port), token, store, worker, allowed_roots)
+        server = WorkerServer((host, port), token, store, worker, allowed_roots, lock=lock,
+                              log_path=state / "worker.log", request_timeout=request_timeout)
     except OSError as exc:
         store.close()
+        lock.release()
         raise RushesError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    lock.describe({"pid": os.getpid(), "url": server.url})
     worker.start()
     info = state / "worker.json"
     tmp = info.with_suffix(".json.part")

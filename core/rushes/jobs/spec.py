@@ -1,11 +1,14 @@
 """The job spec: what to run, on what, with which parameters, into which folder. Plain JSON."""
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError, ParameterError, RushesError
+
+MAX_PRIORITY = 1_000_000  # |priority| at most: far beyond any queue, far inside an SQLite integer
 
 
 @dataclass
@@ -31,7 +34,7 @@ class JobSpec:
         if unknown:
             raise ParameterError(f"job spec has unknown field(s): {', '.join(sorted(unknown))}")
         try:
-            operator, input_, out = str(data["operator"]), str(data["input"]), str(data["out"])
+            operator, input_, out = (_text(data, key) for key in ("operator", "input", "out"))
         except KeyError as exc:
             raise ParameterError(f"job spec is missing {exc.args[0]!r}") from None
         params = data.get("params") or {}
@@ -39,13 +42,14 @@ class JobSpec:
             raise ParameterError("job spec 'params' must be an object")
         rng = data.get("frame_range")
         if rng is not None:
-            if not (isinstance(rng, (list, tuple)) and len(rng) == 2 and all(isinstance(v, int) for v in rng)
+            if not (isinstance(rng, (list, tuple)) and len(rng) == 2 and all(_is_int(v) for v in rng)
                     and rng[0] <= rng[1]):
                 raise ParameterError("job spec 'frame_range' must be [first, last] with first <= last")
             rng = (int(rng[0]), int(rng[1]))
         priority = data.get("priority", 0)
-        if not isinstance(priority, int):
-            raise ParameterError("job spec 'priority' must be an integer")
+        # bounded: the queue keeps it in an SQLite INTEGER column (64 bits)
+        if not (_is_int(priority) and -MAX_PRIORITY <= priority <= MAX_PRIORITY):
+            raise ParameterError(f"job spec 'priority' must be a whole number from {-MAX_PRIORITY} to {MAX_PRIORITY}")
         timeout = data.get("timeout")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                                     or not 0 < timeout <= 7 * 24 * 3600):
@@ -54,20 +58,42 @@ class JobSpec:
                    float(timeout) if timeout is not None else None)
 
 
+def _is_int(value: Any) -> bool:
+    """A JSON whole number; true/false are Python ints too, and are refused."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value:
+        raise ParameterError(f"job spec {key!r} must be a non-empty string")
+    if "\0" in value:
+        raise ParameterError(f"job spec {key!r} must not contain a NUL character")
+    return value
+
+
 def validate_spec(spec: JobSpec, allowed_roots: list[Path] | None = None) -> dict[str, Any]:
     """Check a spec before anything runs; returns the resolved parameters.
 
-    The operator must exist, every parameter must fit its schema, the input must exist (a
-    sequence pattern is checked when it is opened), and the output folder must lie inside one
-    of `allowed_roots` when they are given.
+    The operator must exist, every parameter must fit its schema, a frame range needs an operator
+    that can run one, input and output must be absolute paths (a worker does not share the
+    submitter's current folder), the input must be a regular file (a sequence pattern is checked
+    when it is opened), and the output folder must lie inside one of `allowed_roots` when they
+    are given.
     """
-    from ..media import is_sequence_path
+    from ..media import check_input_file, is_sequence_path
     from ..operators import get_operator
 
     cls = get_operator(spec.operator)
     values = cls.resolve_params(spec.params)
-    if not is_sequence_path(spec.input) and not Path(spec.input).exists():
-        raise RushesError("file does not exist", spec.input)
+    if spec.frame_range is not None and not cls.frame_ranges:
+        raise ParameterError(f"{spec.operator} cannot run a frame range; it needs the whole input")
+    for what, path in (("input", spec.input), ("output folder", spec.out)):
+        if not os.path.isabs(path):
+            raise RushesError(f"{what} must be an absolute path", path)
+    # a name that looks like a pattern but exists as a file is that file (as open_frames reads it)
+    if not is_sequence_path(spec.input) or os.path.lexists(spec.input):
+        check_input_file(spec.input)
     if allowed_roots:
         out = Path(spec.out).resolve()
         if not any(out == root.resolve() or root.resolve() in out.parents for root in allowed_roots):

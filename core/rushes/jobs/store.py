@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ..errors import RushesError
 from .spec import JobSpec
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
@@ -35,6 +37,28 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (state, priority DESC, created);
 """
+
+
+def _load_spec(text: str) -> JobSpec:
+    """A stored spec. One an earlier, laxer version accepted (a boolean priority, say) still loads,
+    so that listing and claiming jobs keep working; it fails on its own when it runs."""
+    data = json.loads(text)
+    try:
+        return JobSpec.from_json(data)
+    except RushesError:
+        rng = data.get("frame_range")
+        return JobSpec(str(data.get("operator")), str(data.get("input")), str(data.get("out")),
+                       dict(data.get("params") or {}), tuple(rng) if rng else None,
+                       int(data.get("priority") or 0), data.get("timeout"))
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create a state folder readable by this user only; one that already exists is left as it is."""
+    path = Path(path)
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o700)  # mkdir's mode is narrowed by the umask, never widened; say it exactly
+    return path
 
 
 @dataclass
@@ -66,10 +90,18 @@ class JobStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
+        # the job specs name the user's media and folders: readable by the user only. SQLite
+        # creates the -wal and -shm files with the database file's permissions.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        for suffix in ("", "-wal", "-shm"):  # a database made by an earlier version may be wider
+            try:
+                os.chmod(f"{self.path}{suffix}", 0o600)
+            except FileNotFoundError:
+                pass
         # WAL + NORMAL: every commit is atomic and survives a killed process; only a power cut
         # can lose the last few progress updates.
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -85,7 +117,7 @@ class JobStore:
 
     def _row(self, row: tuple) -> JobRecord:
         jid, spec, state, progress, message, result, error, attempts, created, updated, *when = row
-        return JobRecord(jid, JobSpec.from_json(json.loads(spec)), state, progress, message,
+        return JobRecord(jid, _load_spec(spec), state, progress, message,
                          json.loads(result) if result else None, error, attempts, created, updated, *when)
 
     _COLUMNS = "id, spec, state, progress, message, result, error, attempts, created, updated, started, finished, device"
@@ -117,7 +149,7 @@ class JobStore:
                 chosen = None
                 for jid, spec in self._db.execute(
                         "SELECT id, spec FROM jobs WHERE state='queued' ORDER BY priority DESC, created"):
-                    if accept is None or accept(JobSpec.from_json(json.loads(spec))):
+                    if accept is None or accept(_load_spec(spec)):
                         chosen = jid
                         break
                 if chosen is None:

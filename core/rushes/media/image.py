@@ -66,13 +66,26 @@ def read_image(path: Path) -> tuple[np.ndarray, dict]:
 
 
 def write_image(path: Path, pixels: np.ndarray, like: dict | None = None, channels: list[str] | None = None,
-                fmt: str | None = None, sources: list[Path] = ()) -> Path:
-    """Write HxWxC float pixels atomically, keeping the source's format, channel names and metadata.
+                fmt: str | None = None, atomic: bool = True) -> Path:
+    """Write HxWxC float pixels, keeping the source's format, channel names and metadata.
 
     `like` is the metadata read_image returned for the source; its pixel format (uint8, uint16,
     half, float) and attributes are kept unless `fmt` overrides. Integer formats are clipped to
-    [0, 1] and rounded by OpenImageIO.
+    [0, 1] and rounded by OpenImageIO. The file type follows the name's extension. With `atomic`
+    the picture reaches `path` only once written and closed without error; operators pass the
+    temporary path of `ctx.output.write(name)` instead, with atomic=False.
     """
+    path = Path(path)
+    if atomic:
+        with atomic_path(path) as tmp:
+            _write(tmp, path, pixels, like, channels, fmt)
+    else:
+        _write(path, path, pixels, like, channels, fmt)
+    return path
+
+
+def _write(file: Path, named: Path, pixels: np.ndarray, like: dict | None, channels: list[str] | None,
+           fmt: str | None) -> None:
     import OpenImageIO as oiio
 
     height, width, nchannels = pixels.shape
@@ -86,18 +99,39 @@ def write_image(path: Path, pixels: np.ndarray, like: dict | None = None, channe
         spec.channelnames = tuple(channels)
         if "A" in channels:
             spec.alpha_channel = channels.index("A")
-    path = Path(path)
-    with atomic_path(path, list(sources)) as tmp:
-        out = oiio.ImageOutput.create(str(path))
-        if out is None:
-            raise OutputError(f"no image writer for this file type ({oiio.geterror().strip()})", path)
-        if not out.open(str(tmp), spec):
-            raise OutputError(f"cannot write ({out.geterror().strip()})", path)
-        ok = out.write_image(np.ascontiguousarray(pixels, dtype=np.float32))
-        out.close()
-        if not ok:
-            raise OutputError(f"cannot write ({out.geterror().strip()})", path)
-    return path
+    out = oiio.ImageOutput.create(str(named))
+    if out is None:
+        raise OutputError(f"no image writer for this file type ({_first_line(oiio.geterror())})", named)
+    if not out.open(str(file), spec):
+        raise OutputError(f"cannot write ({_first_line(out.geterror())})", named)
+    ok = out.write_image(np.ascontiguousarray(pixels, dtype=np.float32))
+    closed = out.close()
+    error = out.geterror()
+    if not ok or not closed:
+        raise OutputError(f"cannot write ({_problem(error)})", named)
+    # A full disk often shows only when the last buffers are flushed on close, and some writers
+    # (PNG) return True even then, with at most a message (others leave harmless messages, e.g.
+    # TIFF's Exif directory): only a picture that reads back whole counts as written.
+    with _quiet_c_stderr():
+        check = oiio.ImageInput.open(str(file))
+        whole = check is not None and check.read_image(0, 0, 0, nchannels, "float") is not None
+    if check is not None:
+        check.close()
+    if not whole:
+        oiio.geterror()
+        problem = _problem(error) if error.strip() else "the file could not be written whole: disk full?"
+        raise OutputError(f"cannot write ({problem})", named)
+
+
+def _problem(text: str) -> str:
+    line = _first_line(text)
+    low = line.lower()
+    for needle, problem in (("no space", "disk full"), ("quota", "disk quota exceeded"),
+                            ("too large", "file too large"),
+                            ("could only write", "the file could not be written whole: disk full?")):
+        if needle in low:
+            return problem
+    return line
 
 
 class Still:

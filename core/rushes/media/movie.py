@@ -30,10 +30,11 @@ class MovieInfo:
 
 def open_container(path: Path, what: str = "movie") -> av.container.InputContainer:
     """Open a media file for reading, with one-line errors for the usual ways a file is bad."""
-    if not path.exists():
-        raise MediaError("file does not exist", path)
+    from .files import check_input_file
+
     if path.is_dir():
         raise MediaError(f"is a folder, not a {what}", path)
+    check_input_file(path)  # no FIFO, device or broken link reaches the decoder
     if path.stat().st_size == 0:
         raise MediaError("empty file (0 bytes)", path)
     try:
@@ -198,13 +199,19 @@ def _yuv444_thumbnail(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray
 
 
 def encode_movie(frames: Iterator[np.ndarray], target: Path, rate: Fraction, codec: str = "prores",
-                 timecode: str | None = None) -> Path:
-    """Encode RGB uint8 frames into a movie, atomically. prores: ProRes 422 HQ (.mov); h264: CRF 16."""
+                 timecode: str | None = None, atomic: bool = True) -> Path:
+    """Encode RGB uint8 frames into a QuickTime movie. prores: ProRes 422 HQ (.mov); h264: CRF 16.
+
+    With `atomic` the movie reaches `target` only once complete; operators pass the temporary
+    path of `ctx.output.write(name)` instead, with atomic=False.
+    """
+    from contextlib import nullcontext
+
     from ..outputs import atomic_path
 
     settings = {"prores": ("prores_ks", "yuv422p10le", {"profile": "3"}),
                 "h264": ("libx264", "yuv420p", {"crf": "16", "preset": "medium"})}[codec]
-    with atomic_path(target) as tmp:
+    with atomic_path(target) if atomic else nullcontext(Path(target)) as tmp:
         with av.open(str(tmp), "w", format="mov") as out:
             if timecode:
                 out.metadata["timecode"] = timecode

@@ -82,7 +82,8 @@ def _scan(pattern: SequencePattern) -> list[int]:
 class ImageSequence:
     """A numbered image sequence. Missing or 0-byte frames raise MissingFramesError unless allowed."""
 
-    def __init__(self, path: str | Path, rate: Fraction | None = None, allow_missing: bool = False):
+    def __init__(self, path: str | Path, rate: Fraction | None = None, allow_missing: bool = False,
+                 missing_hint: str = "use --param allow_missing=true to hold the previous frame"):
         pattern = parse_pattern(path)
         if pattern is None:
             raise MediaError("not an image sequence pattern (use plate.%04d.exr or plate.####.exr)", path)
@@ -102,8 +103,7 @@ class ImageSequence:
         self.first_frame, self.last_frame = first, last
         if self.missing and not allow_missing:
             raise MissingFramesError(
-                f"{len(self.missing)} missing or empty frame(s): {_ranges(self.missing)}"
-                " (use --param allow_missing=true to hold the previous frame)",
+                f"{len(self.missing)} missing or empty frame(s): {_ranges(self.missing)} ({missing_hint})",
                 pattern.display, self.missing)
         if len(self.missing) == last - first + 1:
             raise MediaError("no readable frames in range", pattern.display)

@@ -127,10 +127,11 @@ class ModelStore:
     # -- state -------------------------------------------------------------------------------
     def status(self, model_id: str) -> str:
         """'ready', 'missing' or 'corrupt: <why>' for a model's cache entry."""
+        m = self.manifest(model_id)  # an unknown id is refused, not reported "missing"
         entry = self.entry_dir(model_id)
         if not (entry / ENTRY_FILE).exists():
             return "missing"
-        return self._check_entry(self.manifest(model_id), entry) or "ready"
+        return self._check_entry(m, entry) or "ready"
 
     def _check_entry(self, m: Manifest, entry: Path) -> str | None:
         try:
@@ -148,8 +149,17 @@ class ModelStore:
         return None
 
     def path(self, model_id: str, name: str, progress: Progress | None = None) -> Path:
-        """Path of one file of a ready model, fetching/converting/rebuilding it when needed."""
-        return self.ensure(model_id, progress) / name
+        """Path of one file of a ready model, fetching/converting/rebuilding it when needed.
+
+        Only the files the entry records are given out: no name reaches outside the entry."""
+        entry = self.ensure(model_id, progress)
+        try:
+            files = json.loads((entry / ENTRY_FILE).read_text()).get("files", {})
+        except (OSError, ValueError):
+            files = {}
+        if name not in files:
+            raise ModelError(f"{model_id} has no file {name!r} (files: {', '.join(sorted(files))})")
+        return entry / name
 
     def ensure(self, model_id: str, progress: Progress | None = None) -> Path:
         m = self.manifest(model_id)
@@ -159,7 +169,13 @@ class ModelStore:
             if problem is None:
                 return entry
             (progress or _quiet)(f"{model_id}: {problem}; rebuilding")
-        return self._build(m, progress or _quiet)
+        try:
+            return self._build(m, progress or _quiet)
+        except OSError as exc:
+            from ..outputs import os_problem
+
+            raise ModelError(f"model cache unusable ({os_problem(exc)}); set {CACHE_ENV} to a writable folder",
+                             self.cache_dir) from None
 
     # -- fetch -------------------------------------------------------------------------------
     def artifact(self, m: Manifest | Artifact, progress: Progress, model_id: str = "") -> Path:

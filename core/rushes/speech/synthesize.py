@@ -15,6 +15,7 @@ import importlib.util
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -27,7 +28,6 @@ import numpy as np
 
 from ..errors import MediaError, ModelError
 from ..operators import Context, Operator, Param
-from ..outputs import atomic_path, keep_previous
 from ..results import VoiceLine, VoiceLines
 
 PIPER_ENV = "RUSHES_PIPER_PYTHON"  # a Python that has piper-tts, e.g. a separate virtual environment
@@ -126,8 +126,20 @@ class Flite(Engine):
         _run(cmd, text, "flite")
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed when rushes dies (Linux), so no engine outlives a killed run."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _run(cmd: list[str], text: str, name: str) -> None:
-    proc = subprocess.run(cmd, input=text, capture_output=True, text=True, timeout=600)
+    # subprocess.run kills the child on any exception here (Ctrl-C, SIGTERM turned into one)
+    proc = subprocess.run(cmd, input=text, capture_output=True, text=True, timeout=600,
+                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
         raise ModelError(f"{name} failed: {last}")
@@ -162,13 +174,19 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 
 
 def write_wav(target: Path, samples: np.ndarray, rate: int) -> Path:
-    with atomic_path(target) as tmp:
-        with wave.open(str(tmp), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(rate)
-            w.writeframes(np.asarray(samples, np.int16).tobytes())
+    """Write 16-bit mono PCM to `target` as it is (callers pass a temporary path to fill)."""
+    with wave.open(str(target), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(samples, np.int16).tobytes())
     return target
+
+
+def line_file(k: int, line: ScriptLine) -> str:
+    """The output name of the k-th (0-based) spoken line."""
+    slug = _slug(line.character)
+    return f"voice/line_{k + 1:03d}" + (f"_{slug}" if slug else "") + ".wav"
 
 
 def _slug(name: str) -> str:
@@ -194,17 +212,17 @@ class SpeechSynthesize(Operator):
     def open_input(self, path: str, params: dict[str, Any]) -> Script:
         return read_script(path)
 
+    def outputs(self, script: Script, params: dict[str, Any], frame_range: tuple[int, int] | None) -> list[str]:
+        return [line_file(k, line) for k, line in enumerate(script.lines)] + ["voice/combined.wav"]
+
     def run(self, script: Script, params: dict[str, Any], ctx: Context) -> VoiceLines:
         engine = choose_engine(params["engine"], params["speed"], ctx)
-        out: Path = ctx.out_dir
-        keep_previous(out, ["voice", "voice.json"])  # one versions/vNNN folder per earlier run
-        folder = out / "voice"
-        folder.mkdir(parents=True, exist_ok=True)
         lines, pieces, rate, t = [], [], None, 0.0
         for k, line in enumerate(script.lines):
             ctx.report(k / len(script.lines), f"{engine.name}: line {k + 1}/{len(script.lines)}")
-            name = f"line_{k + 1:03d}" + (f"_{_slug(line.character)}" if _slug(line.character) else "") + ".wav"
-            with atomic_path(folder / name) as tmp:
+            name = line_file(k, line)
+            # staged: the line files land together with voice.json at the end, or not at all
+            with ctx.output.write(name) as tmp:
                 engine.speak(line.text, tmp)
                 samples, line_rate = read_wav(tmp)
             if rate is None:
@@ -214,10 +232,10 @@ class SpeechSynthesize(Operator):
                 t += params["gap"]
             pieces.append(samples)
             length = len(samples) / rate
-            lines.append(VoiceLine(k + 1, line.character, line.text, f"voice/{name}", round(t, 4),
-                                   round(t + length, 4)))
+            lines.append(VoiceLine(k + 1, line.character, line.text, name, round(t, 4), round(t + length, 4)))
             t += length
-        write_wav(folder / "combined.wav", np.concatenate(pieces), rate)
+        with ctx.output.write("voice/combined.wav") as tmp:
+            write_wav(tmp, np.concatenate(pieces), rate)
         ctx.report(1.0, "done")
         return VoiceLines(str(script.path), engine.name, engine.voice, rate, "voice/combined.wav", lines,
                           {k: params[k] for k in ("engine", "speed", "gap")},
