@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/pip install -q $(FIND_LINKS) -e '.[bench]'
 	$(BIN)/python bench/shots.py
 	$(BIN)/python bench/speech.py
+	$(BIN)/python bench/ops.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

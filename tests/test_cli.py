@@ -26,7 +26,9 @@ def assert_one_line_error(proc, *needles):
 def test_ops_lists_and_describes():
     table = rushes("ops")
     assert table.returncode == 0 and "detect.shots" in table.stdout
-    schema = {op["name"]: op for op in json.loads(rushes("ops", "--json").stdout)}
+    described = json.loads(rushes("ops", "--json").stdout)
+    assert described["schema_version"] == 1
+    schema = {op["name"]: op for op in described["operators"]}
     assert list(schema) == ["detect.faces", "detect.shots", "gan.upscale", "speech.synthesize", "speech.transcribe", "speech.vad"]
     assert {p["name"] for p in schema["detect.shots"]["params"]} >= {"method", "threshold", "min_shot_length"}
     assert {p["name"] for p in schema["detect.faces"]["params"]} >= {"method", "min_face", "max_gap", "anonymize"}
@@ -81,9 +83,11 @@ def test_missing_frames_in_a_sequence(tmp_path):
         o.close()
     out = tmp_path / "out"
     proc = rushes("run", "detect.shots", tmp_path / "plate.%04d.png", "--out", out, "-q", "-p", "method=fast")
-    assert_one_line_error(proc, "missing", "4", "allow_missing")
+    assert_one_line_error(proc, "missing", "4", "--on-bad-frame")
+    moved = rushes("run", "detect.shots", tmp_path / "plate.%04d.png", "--out", out, "-q", "-p", "allow_missing=1")
+    assert_one_line_error(moved, "media description", "--on-bad-frame hold")
     ok = rushes("run", "detect.shots", tmp_path / "plate.%04d.png", "--out", out, "-q",
-                "-p", "method=fast", "-p", "allow_missing=true")
+                "-p", "method=fast", "--on-bad-frame", "hold")
     assert ok.returncode == 0, ok.stderr
     assert json.loads((out / "shots.json").read_text())["first_frame"] == 1
 

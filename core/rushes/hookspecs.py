@@ -6,7 +6,12 @@ implements ``rushes_operators``; the built-in operators register exactly the sam
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from .hosts import HostTools
 
 hookspec = pluggy.HookspecMarker("rushes")
 hookimpl = pluggy.HookimplMarker("rushes")
@@ -18,4 +23,41 @@ def rushes_operators() -> list[type]:
 
     Called once per discovery. Import heavy dependencies (torch, onnxruntime) inside the
     operator's ``run``, not at module level, so listing operators stays fast in every host.
+    """
+
+
+@hookspec
+def rushes_result_kinds() -> list[tuple[str, type]]:
+    """Return (kind name, result class) pairs this plug-in adds, e.g. ``[("Slates", Slates)]``.
+
+    A result class is a dataclass with ``to_json() -> dict`` (holding ``"kind": name``),
+    ``from_json(data) -> instance`` that ignores fields it does not know, and ``summary() -> str``.
+    Every kind gets a ``.json`` file; add other formats with ``rushes_writers``.
+    """
+
+
+@hookspec
+def rushes_writers() -> list[tuple[str, str, object]]:
+    """Return (result kind, file extension, writer) triples: ``writer(result) -> str`` renders the
+    whole file, like OpenTimelineIO's adapters; it only translates the result, never reads media.
+    The writer may be given as ``"package.module:function"``, imported when first used, so
+    listing operators stays cheap. A plug-in may add formats to built-in kinds
+    (e.g. ``("Cuts", "xml", "studio_ops.fcp:to_fcp7")``)."""
+
+
+@hookspec
+def rushes_model_manifests() -> list[str]:
+    """Return folders holding model manifests (``*.toml``, the format of rushes' own ``models/``)
+    for the models this plug-in's operators fetch through ``ctx.models.ensure(id)``."""
+
+
+@hookspec
+def rushes_hosts() -> list[HostTools]:
+    """Return the host-side tools this plug-in adds, one ``rushes.hosts.HostTools`` per host: the
+    host's name, a one-line summary and its verbs (``HostCommand``: name, help,
+    ``arguments(parser)`` adding its argparse arguments, ``run(args) -> exit status``).
+
+    They run as ``rushes hosts HOST VERB [arguments]``; ``rushes hosts`` lists them. Several
+    packages may add verbs to the same host (the first to name a verb keeps it). Keep the module
+    that implements this hook light: import heavy dependencies inside ``run``.
     """

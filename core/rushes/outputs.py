@@ -289,6 +289,12 @@ class OutputFolder:
         """Whether `name` is already there, intact, from an earlier run of this same result."""
         return name in self._trusted
 
+    def produced(self) -> list[str]:
+        """This run's files so far: put in place, staged, or kept from an identical earlier run."""
+        with self._lock:
+            names = [*self.written, *self._staged, *(n for n in self._planned if n in self._trusted)]
+        return list(dict.fromkeys(names))
+
     # -- writing -----------------------------------------------------------------------------
     @contextmanager
     def write(self, name: str) -> Iterator[Path]:
@@ -536,3 +542,42 @@ def _remove_tree(path: Path) -> None:
         else:
             p.unlink(missing_ok=True)
     path.rmdir()
+
+
+_KINDS = {"image": (".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".bmp", ".hdr"),
+          "movie": (".mov", ".mp4", ".mxf", ".mkv"), "audio": (".wav", ".aif", ".aiff", ".flac")}
+
+
+def describe_outputs(names: Iterable[str]) -> list[dict[str, Any]]:
+    """Files of a run as hosts want them: numbered pictures grouped into sequences.
+
+    Each entry: `path` (relative to the output folder; `####` for a sequence's frame number),
+    `kind` (image sequence, image, movie, audio, or the file's format such as json, otio, srt)
+    and, for sequences, `frame_range` [start, end) and any `missing` frames inside it.
+    """
+    import re
+
+    singles: list[dict[str, Any]] = []
+    sequences: dict[tuple[str, str, int], list[int]] = {}
+    for name in names:
+        ext = Path(name).suffix.lower()
+        kind = next((k for k, exts in _KINDS.items() if ext in exts), ext.lstrip(".") or "file")
+        m = re.match(r"^(.*?[._])(\d{4,})(\.[^.]+)$", name) if kind == "image" else None
+        if m:
+            sequences.setdefault((m.group(1), m.group(3), len(m.group(2))), []).append(int(m.group(2)))
+        else:
+            singles.append({"path": name, "kind": kind})
+    out = []
+    for (prefix, suffix, width), frames in sequences.items():
+        if len(frames) == 1:
+            out.append({"path": f"{prefix}{frames[0]:0{width}d}{suffix}", "kind": "image"})
+            continue
+        frames.sort()
+        entry = {"path": f"{prefix}{'#' * width}{suffix}", "kind": "image sequence",
+                 "frame_range": [frames[0], frames[-1] + 1]}
+        present = set(frames)
+        gaps = [f for f in range(frames[0], frames[-1]) if f not in present]
+        if gaps:
+            entry["missing"] = gaps
+        out.append(entry)
+    return out + singles

@@ -5,9 +5,16 @@ format output files themselves.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from fractions import Fraction
 from typing import Any
+
+
+def known_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The entries of a JSON object that are fields of dataclass `cls`: readers ignore the rest, so
+    files from newer versions (and the run envelope on top of every result) still read."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
 
 
 def fraction_to_json(rate: Fraction) -> dict[str, int]:
@@ -49,6 +56,7 @@ class Cuts:
     confidence: list[float] = field(default_factory=list)
     method: str = ""
     start_timecode: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def fps(self) -> float:
@@ -75,6 +83,7 @@ class Cuts:
             "cuts": list(self.cuts),
             "confidence": [round(c, 6) for c in self.confidence],
             "shots": [asdict(s) for s in self.shots],
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -88,6 +97,7 @@ class Cuts:
             confidence=[float(c) for c in data.get("confidence", [])],
             method=data.get("method", ""),
             start_timecode=data.get("start_timecode"),
+            notes=list(data.get("notes", [])),
         )
 
 
@@ -118,9 +128,20 @@ class Frames:
         return {"kind": "Frames", **asdict(self)}
 
     @classmethod
+    def merge(cls, parts: list["Frames"]) -> "Frames":
+        """One result from the results of a split job's frame-range chunks."""
+        merged = parts[0]
+        for other in parts[1:]:
+            merged.written += other.written
+            merged.resumed += other.resumed
+            merged.notes += [n for n in other.notes if n not in merged.notes]
+        merged.written.sort()
+        merged.resumed.sort()
+        return merged
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Frames":
-        data = {k: v for k, v in data.items() if k != "kind"}
-        return cls(**data)
+        return cls(**known_fields(cls, data))
 
 
 @dataclass
@@ -144,8 +165,9 @@ class FaceTrack:
         return self.positions[0].frame
 
     @property
-    def last_frame(self) -> int:
-        return self.positions[-1].frame
+    def end_frame(self) -> int:
+        """The first frame after the track (ranges are half-open everywhere: [first_frame, end_frame))."""
+        return self.positions[-1].frame + 1
 
 
 @dataclass
@@ -174,13 +196,14 @@ class FaceTracks:
             "first_frame": self.first_frame, "frame_count": self.frame_count,
             "rate": fraction_to_json(self.rate) if self.rate else None, "method": self.method,
             "landmark_names": self.landmark_names, "settings": self.settings, "notes": self.notes,
-            "tracks": [{"id": t.id, "first_frame": t.first_frame, "last_frame": t.last_frame,
+            "tracks": [{"id": t.id, "first_frame": t.first_frame, "end_frame": t.end_frame,
                         "frames": [asdict(p) for p in t.positions]} for t in self.tracks],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FaceTracks":
-        tracks = [FaceTrack(t["id"], [FacePosition(**p) for p in t["frames"]]) for t in data["tracks"]]
+        tracks = [FaceTrack(t["id"], [FacePosition(**known_fields(FacePosition, p)) for p in t["frames"]])
+                  for t in data["tracks"]]
         return cls(data["source"], data["width"], data["height"], data["first_frame"], data["frame_count"],
                    fraction_from_json(data["rate"]) if data.get("rate") else None, data["method"],
                    data["landmark_names"], tracks, data.get("settings", {}), data.get("notes", []))
@@ -351,6 +374,6 @@ class VoiceLines:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "VoiceLines":
-        data = {k: v for k, v in data.items() if k != "kind"}
-        data["lines"] = [VoiceLine(**line) for line in data["lines"]]
+        data = known_fields(cls, data)
+        data["lines"] = [VoiceLine(**known_fields(VoiceLine, line)) for line in data["lines"]]
         return cls(**data)

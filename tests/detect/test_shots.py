@@ -83,8 +83,8 @@ def test_linear_exr_sequence_numbers_from_its_first_frame(edit_clip, transnet_cu
             o.open(str(path), spec)
             o.write_image(rgba)
             o.close()
-    out = rushes.run("detect.shots", folder / "sh010.####.exr", tmp_path / "out",
-                     {"fps": "25"}, models=store)
+    out = rushes.run("detect.shots", folder / "sh010.####.exr", tmp_path / "out", models=store,
+                     media={"rate": "25"})
     assert out.result.first_frame == 1001 and out.result.rate == 25
     assert out.result.cuts == [c + 1001 for c in transnet_cuts.result.cuts if c < 125]
 

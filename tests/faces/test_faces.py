@@ -87,13 +87,13 @@ def test_tracking_keeps_ids_through_an_occlusion():
     tracks = link(frames, max_gap=8)
     assert [t.id for t in tracks] == [1, 2, 3]
     first = tracks[0]
-    assert (first.first_frame, first.last_frame) == (1001, 1030)
+    assert (first.first_frame, first.end_frame) == (1001, 1031)
     assert [p.frame for p in first.positions] == list(range(1001, 1031))
     hidden = [p for p in first.positions if not p.detected]
     assert [p.frame for p in hidden] == [1011, 1012, 1013, 1014]
     assert hidden[0].box[0] == pytest.approx(10 + 6 * 10, abs=0.01)  # interpolated along the motion
-    assert (tracks[1].first_frame, tracks[1].last_frame) == (1001, 1030)
-    assert (tracks[2].first_frame, tracks[2].last_frame) == (1045, 1045)
+    assert (tracks[1].first_frame, tracks[1].end_frame) == (1001, 1031)
+    assert (tracks[2].first_frame, tracks[2].end_frame) == (1045, 1046)
     assert len(link(frames, max_gap=8, min_track=2)) == 2
     smoothed = link(frames, max_gap=8, smooth=2)[0].positions
     assert len(smoothed) == 30 and smoothed[5].box[0] == pytest.approx(40, abs=0.01)
@@ -117,7 +117,7 @@ def test_moving_face_clip_one_track_and_anonymized_sequence(tmp_path, store):
     clip = moving_faces(tmp_path / "clip")
     out = run("detect.faces", clip / "take1.####.png", tmp_path / "out", {"anonymize": "pixelate"}, models=store)
     tracks = out.result.tracks
-    assert len(tracks) == 1, [(t.first_frame, t.last_frame) for t in tracks]
+    assert len(tracks) == 1, [(t.first_frame, t.end_frame) for t in tracks]
     positions = tracks[0].positions
     assert [p.frame for p in positions] == list(range(1001, 1025))
     assert [p.frame for p in positions if not p.detected] == [1011, 1012, 1013]
@@ -174,10 +174,10 @@ def test_odd_pictures(tmp_path, store):
 def test_corrupt_frame_in_a_sequence_stops_or_is_skipped(tmp_path, store):
     clip = moving_faces(tmp_path / "clip", frames=6, hide=range(0))
     (clip / "take1.1003.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    with pytest.raises(MediaError, match=r"frame 1003: .*on_bad_frame=skip"):
+    with pytest.raises(MediaError, match=r"frame 1003: .*--on-bad-frame skip"):
         run("detect.faces", clip / "take1.####.png", tmp_path / "stop", models=store)
     assert not (tmp_path / "stop").exists()
-    result = run("detect.faces", clip / "take1.####.png", tmp_path / "skip", {"on_bad_frame": "skip"},
+    result = run("detect.faces", clip / "take1.####.png", tmp_path / "skip", media={"on_bad_frame": "skip"},
                  models=store).result
     assert any("frame 1003 skipped" in n for n in result.notes)
     assert len(result.tracks) == 1 and result.tracks[0].positions[2].frame == 1003
@@ -196,7 +196,7 @@ def test_movie_gets_tracks_in_timecode_frames_and_an_anonymized_movie(tmp_path, 
     out = run("detect.faces", movie, tmp_path / "out", {"anonymize": "blur", "encode": "h264"}, models=store)
     (track,) = out.result.tracks
     first = Movie(movie).first_frame
-    assert first == 86400 and (track.first_frame, track.last_frame) == (first, first + 11)  # 01:00:00:00, 24 fps NDF
+    assert first == 86400 and (track.first_frame, track.end_frame) == (first, first + 12)  # 01:00:00:00, 24 fps NDF
     anonymized = tmp_path / "out" / "take 1 é_anonymized.mov"
     assert any(str(anonymized) in n for n in out.result.notes)
     with av.open(str(anonymized)) as c:

@@ -201,5 +201,5 @@ def test_bad_parameters(tmp_path, store):
         rushes.run("gan.upscale", src, tmp_path / "o", {"model": "realesrgan-x8"}, models=store)
     with pytest.raises(ParameterError, match="out of range"):
         rushes.run("gan.upscale", src, tmp_path / "o", {"scale": "8"}, models=store)
-    with pytest.raises(MediaError, match="unknown colour space"):
-        rushes.run("gan.upscale", src, tmp_path / "o", {"colorspace": "LogC4"}, models=store)
+    with pytest.raises(MediaError, match="unknown colour space 'ACEScgg'.*close: 'ACEScg'"):
+        rushes.run("gan.upscale", src, tmp_path / "o", media={"colorspace": "ACEScgg"}, models=store)

@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -19,6 +20,7 @@ from rushes.jobs.store import JobStore
 from rushes.jobs.worker import Worker
 
 CLIENT_FILE = Path(__file__).resolve().parents[2] / "core" / "rushes" / "jobs" / "client.py"
+SAFETY = 60  # seconds: only ever reached when something is broken
 
 
 @pytest.fixture()
@@ -31,24 +33,6 @@ def worker(tmp_path, store):
     server.worker.stop()
     server.server_close()
     server.store.close()
-
-
-def make_plates(folder: Path, sample_clip: Path, count: int = 8, size: tuple[int, int] = (48, 40)) -> Path:
-    """A half-float EXR sequence sh030.1001-... cut from the real sample clip."""
-    import av
-    import numpy as np
-    import OpenImageIO as oiio
-
-    folder.mkdir()
-    w, h = size
-    with av.open(str(sample_clip)) as c:
-        for i, f in zip(range(count), c.decode(video=0)):
-            path = folder / f"sh030.{1001 + i:04d}.exr"
-            out = oiio.ImageOutput.create(str(path))
-            out.open(str(path), oiio.ImageSpec(w, h, 3, "half"))
-            out.write_image(f.to_ndarray(format="rgb24")[:h, :w].astype(np.float32) / 255.0)
-            out.close()
-    return folder
 
 
 def wait_all(store: JobStore, ids: list[str], timeout: float = 600) -> list:
@@ -187,130 +171,146 @@ def test_client_runs_on_the_standard_library_alone(worker, tmp_path):
     assert lines[1] == "[]"
 
 
-def start_worker(state: Path, store) -> tuple[subprocess.Popen, WorkerClient]:
-    """`rushes serve` in its own process (so a test can kill -9 it), and a client for it."""
+def start_worker(state: Path, store, site: Path | None = None) -> tuple[subprocess.Popen, WorkerClient]:
+    """`rushes serve` in its own process (so a test can kill -9 it), and a client for it; `site`
+    (a folder of plug-in distributions) goes on its PYTHONPATH."""
     env = dict(os.environ, RUSHES_CACHE=str(store.cache_dir))
+    if site is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
     proc = subprocess.Popen([sys.executable, "-m", "rushes.cli", "serve", "--port", "0", "--state", str(state)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert "listening" in proc.stdout.readline()
     return proc, WorkerClient.from_state(state)
 
 
-def kill_and_restart(proc: subprocess.Popen, state: Path, store) -> tuple[subprocess.Popen, WorkerClient]:
+def kill_and_restart(proc: subprocess.Popen, state: Path, store, site: Path | None = None
+                     ) -> tuple[subprocess.Popen, WorkerClient]:
     """kill -9 the worker mid-job, then start a new one on the same job database."""
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     (state / "worker.json").unlink()
-    return start_worker(state, store)
+    return start_worker(state, store, site)
 
 
-def test_killed_worker_resumes_the_job(tmp_path, edit_clip, store):
+def wait_for_event(client: WorkerClient, job: str, seen: Callable[[dict], bool]) -> list[dict]:
+    """Follow a job's events (long polls) until one satisfies `seen`; returns all so far."""
+    events: list[dict] = []
+    deadline = time.monotonic() + SAFETY
+    while not any(seen(e) for e in events):
+        assert time.monotonic() < deadline, events
+        assert not events or events[-1]["phase"] not in ("done", "failed", "cancelled"), events
+        events += client.events(job, since=events[-1]["seq"] if events else 0, wait=5)
+    return events
+
+
+def held_at(frame: int) -> Callable[[dict], bool]:
+    """The event a test.gated job reports just before it waits at its gate (hold=frame)."""
+    return lambda e: e["phase"] == "frames" and e["current"] == frame
+
+
+def test_killed_worker_resumes_the_job(tmp_path, store, gated_ops, script):
     """kill -9 the worker mid-job: on restart the job runs again and completes, no partial files."""
-    clip, truth = edit_clip
-    state = tmp_path / "state"
-
-    proc, client = start_worker(state, store)
-    job = client.submit({"operator": "detect.shots", "input": str(clip), "out": str(tmp_path / "out")})
-    deadline = time.monotonic() + 120
-    while client.status(job)["progress"] < 0.2:
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.1)
-    proc, client = kill_and_restart(proc, state, store)
+    state, gate, out = tmp_path / "state", tmp_path / "gate", tmp_path / "out"
+    proc, client = start_worker(state, store, gated_ops.site)
+    job = client.submit({"operator": "test.gated_once", "input": str(script), "out": str(out),
+                         "params": {"frames": 4, "hold": 2, "gate": str(gate)}})
+    wait_for_event(client, job, held_at(2))  # two frames staged, waiting at the gate
+    assert proc.poll() is None and client.status(job)["state"] == "running"
+    proc, client = kill_and_restart(proc, state, store, gated_ops.site)
     try:
-        status = client.wait(job, poll=0.2, timeout=180)
+        gate.touch()
+        status = client.wait(job, poll=0.2, timeout=SAFETY)
         assert status["state"] == "done", status
         assert status["message"] == "done" and status["attempts"] == 2  # ran again after the kill
-        out = tmp_path / "out"
-        assert sorted(p.name for p in out.iterdir()) == [".rushes", "shots.csv", "shots.edl", "shots.json", "shots.otio"]
-        assert json.loads((out / "shots.json").read_text())["frame_count"] == truth["frames"]
+        assert status["result"]["result"]["written"] == [1, 2, 3, 4]  # not resumable: all done again
+        assert sorted(p.name for p in out.iterdir()) == [".rushes", "f.0001.txt", "f.0002.txt", "f.0003.txt",
+                                                         "f.0004.txt", "frames.json"]
+        assert not list(out.glob(".rushes/tmp/*"))  # the killed run's staged frames were tidied away
+        phases = [e["phase"] for e in client.events(job)]
+        assert phases[:3] == ["queued", "running", "frames"] and phases[-1] == "done"
+        assert "queued" in phases[3:]  # back in the queue after the restart, then run again
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
 
 
-def test_killed_upscale_job_resumes_frame_by_frame(tmp_path, store, sample_clip):
-    """A sequence job killed mid-way keeps its finished frames and does only the rest on restart."""
-    plates = make_plates(tmp_path / "plates", sample_clip)
-    state = tmp_path / "state"
-    store.ensure("realesrgan")
-
-    proc, client = start_worker(state, store)
-    job = client.submit({"operator": "gan.upscale", "input": str(plates / "sh030.####.exr"),
-                         "out": str(tmp_path / "up"), "params": {"model": "realesrgan-x4plus", "scale": 2}})
-    deadline = time.monotonic() + 300
-    while len(list((tmp_path / "up").glob("sh030.*.exr"))) < 2:
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.1)
-    proc, client = kill_and_restart(proc, state, store)
+def test_killed_sequence_job_resumes_frame_by_frame(tmp_path, store, gated_ops, script):
+    """A resumable job killed mid-way keeps its finished frames and does only the rest on restart."""
+    state, gate, out = tmp_path / "state", tmp_path / "gate", tmp_path / "up"
+    proc, client = start_worker(state, store, gated_ops.site)
+    job = client.submit({"operator": "test.gated", "input": str(script), "out": str(out),
+                         "params": {"frames": 8, "hold": 3, "gate": str(gate)}})
+    wait_for_event(client, job, held_at(3))
+    assert sorted(p.name for p in out.glob("f.*.txt")) == ["f.0001.txt", "f.0002.txt", "f.0003.txt"]
+    proc, client = kill_and_restart(proc, state, store, gated_ops.site)
     try:
-        status = client.wait(job, poll=0.2, timeout=600)
-        assert status["state"] == "done", status
+        gate.touch()
+        status = client.wait(job, poll=0.2, timeout=SAFETY)
+        assert status["state"] == "done" and status["attempts"] == 2, status
         result = status["result"]["result"]
-        assert len(result["resumed"]) >= 2 and sorted(result["written"] + result["resumed"]) == list(range(1001, 1009))
-        assert not list((tmp_path / "up").glob(".rushes/tmp/*"))
+        assert result["resumed"] == [1, 2, 3] and result["written"] == [4, 5, 6, 7, 8]
+        assert not list(out.glob(".rushes/tmp/*"))
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
 
 
-def test_network_jobs_take_a_device_each_and_cpu_jobs_run_beside_them(tmp_path, store, sample_clip, edit_clip):
-    """Two Real-ESRGAN jobs on one device run one after the other; a histogram job does not wait."""
-    store.ensure("realesrgan")
-    plates = make_plates(tmp_path / "plates", sample_clip, count=4)
+def test_network_jobs_take_a_device_each_and_cpu_jobs_run_beside_them(tmp_path, store, gated_ops, script, edit_clip):
+    """Two network jobs on one device run one after the other; a histogram job does not wait."""
     db = JobStore(tmp_path / "jobs.sqlite")
-    up = {"model": "realesrgan-x4plus", "scale": 2}
-    ids = [db.add(JobSpec("gan.upscale", str(plates / "sh030.####.exr"), str(tmp_path / f"up{n}"), up))
-           for n in range(2)]
-    ids.append(db.add(JobSpec("detect.shots", str(edit_clip[0]), str(tmp_path / "shots"), {"method": "fast"})))
+    first, second = (db.add(JobSpec("test.gated", str(script), str(tmp_path / name),
+                                    {"frames": 1, "hold": 1, "gate": name}, priority=pri))
+                     for name, pri in (("first", 2), ("second", 1)))
+    shots = db.add(JobSpec("detect.shots", str(edit_clip[0]), str(tmp_path / "shots"), {"method": "fast"}))
     # "cuda:0" on a machine without a GPU: the scheduling is what is tested; the engines fall back to the CPU
     worker = Worker(db, models=store, slots=3, devices=["cuda:0"])
     worker.start()
     try:
-        first, second, shots = wait_all(db, ids)
+        assert gated_ops.arrived("first").wait(SAFETY)  # the first network job holds the device
+        (done,) = wait_all(db, [shots], SAFETY)  # the CPU job runs to its end beside it
+        assert done.state == "done" and done.device == "cpu", done
+        assert db.get(second).state == "queued"  # the second network job waits for the device
+        gated_ops.gate("first").set()
+        assert gated_ops.arrived("second").wait(SAFETY)
+        assert db.get(first).state == "done"  # its device was free only once the first had finished
+        gated_ops.gate("second").set()
+        a, b = wait_all(db, [first, second], SAFETY)
     finally:
         worker.stop()
-    assert [r.state for r in (first, second, shots)] == ["done"] * 3, [r.error for r in (first, second, shots)]
-    assert first.device == second.device == "cuda:0" and shots.device == "cpu"
-    assert first.finished <= second.started  # never two network jobs on one device
-    assert shots.started < first.finished  # the CPU job was not held behind them
+    assert a.state == b.state == "done" and a.device == b.device == "cuda:0"
+    assert a.finished <= b.started  # never two network jobs on one device
     db.close()
 
 
-def test_job_timeout_stops_and_fails_the_job(tmp_path, store, sample_clip):
-    store.ensure("realesrgan")
-    plates = make_plates(tmp_path / "plates", sample_clip, count=8, size=(96, 80))
+def test_job_timeout_stops_and_fails_the_job(tmp_path, store, gated_ops, script):
     db = JobStore(tmp_path / "jobs.sqlite")
-    jid = db.add(JobSpec("gan.upscale", str(plates / "sh030.####.exr"), str(tmp_path / "up"),
-                         {"model": "realesrgan-x4plus", "scale": 4}, timeout=1.5))
+    jid = db.add(JobSpec("test.gated", str(script), str(tmp_path / "up"), {"frames": 4, "hold": 1, "gate": "never"},
+                         timeout=1.0))
     worker = Worker(db, models=store, slots=1)
     worker.start()
     try:
-        (record,) = wait_all(db, [jid])
+        (record,) = wait_all(db, [jid], SAFETY)
     finally:
         worker.stop()
-    assert record.state == "failed" and "time limit of 1.5 s" in record.error, record
-    assert record.finished - record.started < 1.5 + 15  # stopped within a frame, not at the end
-    written = sorted((tmp_path / "up").glob("sh030.*.exr")) if (tmp_path / "up").exists() else []
-    assert len(written) < 8 and not list(tmp_path.glob("up/.rushes/tmp/*"))
+    assert record.state == "failed" and "time limit of 1 s" in record.error, record
+    # stopped before its gate opened (it never does): at most the frame before the gate, not the rest
+    assert not gated_ops.gate("never").is_set()
+    assert sorted(p.name for p in (tmp_path / "up").glob("f.*.txt")) in ([], ["f.0001.txt"])
+    assert not list(tmp_path.glob("up/.rushes/tmp/*"))
     db.close()
     with pytest.raises(ParameterError, match="timeout"):
         JobSpec.from_json({"operator": "gan.upscale", "input": "a", "out": "b", "timeout": 0})
 
 
-def test_cancel_stops_a_running_job_within_a_frame(worker, tmp_path, store, sample_clip):
+def test_cancel_stops_a_running_job_within_a_frame(worker, tmp_path, gated_ops, script):
     server, client = worker
-    store.ensure("realesrgan")
-    plates = make_plates(tmp_path / "plates", sample_clip, count=8, size=(96, 80))
-    job = client.submit({"operator": "gan.upscale", "input": str(plates / "sh030.####.exr"),
-                         "out": str(tmp_path / "up"), "params": {"model": "realesrgan-x4plus", "scale": 4}})
-    deadline = time.monotonic() + 300
-    while not list((tmp_path / "up").glob("sh030.*.exr")):
-        assert time.monotonic() < deadline and client.status(job)["state"] in ("queued", "running")
-        time.sleep(0.05)
-    at_cancel = len(list((tmp_path / "up").glob("sh030.*.exr")))
+    out = tmp_path / "up"
+    job = client.submit({"operator": "test.gated", "input": str(script), "out": str(out),
+                         "params": {"frames": 8, "hold": 2, "gate": "cancel me"}})
+    assert gated_ops.arrived("cancel me").wait(SAFETY)
     assert client.cancel(job) == "running"
-    status = client.wait(job, poll=0.2, timeout=60)
-    frames = list((tmp_path / "up").glob("sh030.*.exr"))
-    assert status["state"] == "cancelled"
-    assert len(frames) <= at_cancel + 1 < 8  # at most the frame in flight was finished
-    assert not list((tmp_path / "up").glob(".rushes/tmp/*"))
+    status = client.wait(job, poll=0.2, timeout=SAFETY)
+    assert status["state"] == "cancelled" and not gated_ops.gate("cancel me").is_set()
+    assert sorted(p.name for p in out.glob("f.*.txt")) == ["f.0001.txt", "f.0002.txt"]  # none after the cancel
+    assert not list(out.glob(".rushes/tmp/*"))
+    assert client.events(job)[-1]["phase"] == "cancelled"

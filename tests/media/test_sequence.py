@@ -41,7 +41,7 @@ def test_missing_and_empty_frames_are_reported(tmp_path):
         ImageSequence(tmp_path / "sh 010 é.####.exr")
     assert err.value.missing == [1003, 1005]
     assert "1003, 1005" in str(err.value)
-    seq = ImageSequence(tmp_path / "sh 010 é.####.exr", allow_missing=True)
+    seq = ImageSequence(tmp_path / "sh 010 é.####.exr", on_bad_frame="hold")
     frames = list(seq.frames())
     assert [i for i, _ in frames] == [0, 1, 2, 3, 4, 5]
     # a held frame repeats its predecessor

@@ -57,7 +57,7 @@ def test_transcribes_recorded_speech_into_subtitles(tmp_path, reading):
     audio, ref, starts = reading
     path = tmp_path / "Austen reading, take 1.wav"
     write_audio(path, audio[None], 16000, "mono")
-    out = run("speech.transcribe", path, tmp_path / "out", {"fps": "23.976"})
+    out = run("speech.transcribe", path, tmp_path / "out", media={"rate": "23.976"})
     result = out.result
     assert {p.name for p in out.files} == {"transcript.json", "transcript.srt", "transcript.vtt"}
     assert result.language == "en" and result.clock.rate == Fraction(24000, 1001)

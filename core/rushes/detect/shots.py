@@ -1,26 +1,33 @@
 """detect.shots: shot boundaries (hard cuts, dissolves, fades) in a movie or an image sequence."""
 from __future__ import annotations
 
-from fractions import Fraction
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from ..media import ImageSequence, Movie, exact_rate, open_frames
 from ..operators import Context, Operator, Param
 from ..results import Cuts
 
+if TYPE_CHECKING:  # media I/O imports PyAV; listing operators must not
+    from ..media import ImageSequence, Movie
 
-def _frames(media: Movie | ImageSequence, size: tuple[int, int], params: dict) -> Iterator[tuple[int, np.ndarray]]:
+
+def _frames(media: Movie | ImageSequence, size: tuple[int, int], ctx: Context,
+            span: tuple[int, int]) -> Iterator[tuple[int, np.ndarray]]:
+    from ..media import ImageSequence
+
     if isinstance(media, ImageSequence):
-        return media.frames(size=size, colorspace=params["colorspace"])
-    return media.frames(size=size)
+        return media.frames(*span, size=size, colorspace=ctx.media.colorspace)
+    return media.frames(*span, size=size)
 
 
-def _thumbnails(media: Movie | ImageSequence, size: tuple[int, int], params: dict) -> Iterator[tuple[int, np.ndarray]]:
+def _thumbnails(media: Movie | ImageSequence, size: tuple[int, int], ctx: Context,
+                span: tuple[int, int]) -> Iterator[tuple[int, np.ndarray]]:
+    from ..media import ImageSequence
+
     if isinstance(media, ImageSequence):
-        return media.thumbnails(size, colorspace=params["colorspace"])
-    return media.thumbnails(size)
+        return media.thumbnails(size, colorspace=ctx.media.colorspace, start=span[0], stop=span[1])
+    return media.thumbnails(size, *span)
 
 
 def transitions_to_cuts(probabilities: np.ndarray, threshold: float) -> list[tuple[int, float]]:
@@ -90,43 +97,40 @@ class DetectShots(Operator):
     result = "Cuts"
     output_stem = "shots"
     network = True
+    frame_ranges = True
     params = (
         Param("method", str, "transnet", "Method",
               "transnet: TransNetV2 network (best on dissolves and flashes); fast: histogram detector",
               choices=("transnet", "fast")),
         Param("threshold", float, 0.5, "Threshold",
-              "TransNetV2 transition probability above which a cut is declared", min=0.01, max=0.99),
+              "TransNetV2 transition probability above which a cut is declared", min=0.01, max=0.99,
+              step=0.05, enabled_if=("method", "==", "transnet")),
         Param("adaptive_ratio", float, 3.0, "Adaptive ratio",
-              "fast method: how far a frame difference must stand out from its neighbours", min=1.2, max=20.0),
+              "fast method: how far a frame difference must stand out from its neighbours", min=1.2, max=20.0,
+              step=0.1, enabled_if=("method", "==", "fast")),
         Param("min_shot_length", int, 6, "Minimum shot length",
-              "shortest shot in frames; weaker cuts closer than this are dropped", min=1, max=10000),
+              "shortest shot in frames; weaker cuts closer than this are dropped", min=1, max=10000,
+              unit="frames"),
         Param("backend", str, "onnx", "Backend", "inference engine for TransNetV2: onnx (ONNX Runtime) or torch",
-              choices=("onnx", "torch")),
-        Param("fps", float, 24.0, "Sequence frame rate",
-              "frame rate of image sequences (23.976, 29.97 are taken as exact NTSC rates); movies use their own",
-              min=1.0, max=240.0),
-        Param("allow_missing", bool, False, "Allow missing frames",
-              "continue over missing sequence frames, holding the previous frame"),
-        Param("colorspace", str, "auto", "Input colour space",
-              "OpenColorIO colour space of sequence frames; auto: the file's tag, else linear for float files"),
+              choices=("onnx", "torch"), advanced=True, enabled_if=("method", "==", "transnet")),
     )
 
     @classmethod
     def needs_device(cls, params: dict[str, Any]) -> bool:
         return params["method"] == "transnet"
 
-    def open_input(self, path: str, params: dict[str, Any]) -> Movie | ImageSequence:
-        rate = exact_rate(Fraction(str(params["fps"])))
-        return open_frames(path, rate=rate, allow_missing=params["allow_missing"])
-
     def run(self, media: Movie | ImageSequence, params: dict[str, Any], ctx: Context) -> Cuts:
-        total = max(media.frame_count, 1)
+        rng = ctx.frame_range or (media.first_frame, media.first_frame + media.frame_count)
+        span = (rng[0] - media.first_frame, rng[1] - media.first_frame)  # indices into the media
+        total = max(span[1] - span[0], 1)
         label = "TransNetV2" if params["method"] == "transnet" else "fast"
+        indices: list[int] = []  # the media index of each analysed frame (skipped bad frames are absent)
 
         def counted(frames: Iterator[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
             for index, image in frames:
-                if index % 25 == 0:
-                    ctx.report(index / total, f"{label}: frame {index}/{total}")
+                if (index - span[0]) % 25 == 0:
+                    ctx.report((index - span[0]) / total, f"{label}: frame {index - span[0]}/{total}")
+                indices.append(index)
                 yield image
 
         if params["method"] == "transnet":
@@ -141,14 +145,14 @@ class DetectShots(Operator):
                     luma.append(float(rgb.mean()))
                     yield rgb
 
-            frames = measured(counted(_frames(media, SIZE, params)))
+            frames = measured(counted(_frames(media, SIZE, ctx, span)))
             probs = np.array([single for single, _ in predictor.predict(frames)])
             found = transitions_to_cuts(probs, params["threshold"])
         else:
             from . import fast
 
             features = fast.FastFeatures()
-            for image in counted(_thumbnails(media, fast.SIZE, params)):
+            for image in counted(_thumbnails(media, fast.SIZE, ctx, span)):
                 features.add(image)
             luma = features.luma
             found = fast.detect(features, adaptive_ratio=params["adaptive_ratio"])
@@ -160,10 +164,11 @@ class DetectShots(Operator):
         return Cuts(
             source=str(media.path),
             rate=media.rate,
-            first_frame=media.first_frame,
-            frame_count=analysed,
-            cuts=[media.first_frame + i for i, _ in found],
+            first_frame=rng[0],
+            frame_count=rng[1] - rng[0],
+            cuts=[media.first_frame + indices[i] for i, _ in found],
             confidence=[c for _, c in found],
             method=f"{label} ({params['backend']})" if params["method"] == "transnet" else label,
-            start_timecode=info.start_timecode if info else None,
+            start_timecode=info.start_timecode if info else getattr(media, "start_timecode", None),
+            notes=media.bad_frame_notes() if hasattr(media, "bad_frame_notes") else [],
         )

@@ -175,16 +175,18 @@ class TransNetPredictor:
 
     def __init__(self, model_dir: Path, backend: str = "onnx", threads: int = 0, device: str = "cpu"):
         from ..devices import onnx_session, torch_device
+        from ..modelstore.loaded import load_weights
 
         self.backend = backend
         if backend == "onnx":
-            self.session = onnx_session(model_dir / "transnetv2.onnx", device, threads)
+            onnx = model_dir / "transnetv2.onnx"
+            self.session = load_weights(onnx, ("transnetv2", "onnx", device, threads),
+                                        lambda: onnx_session(onnx, device, threads))
         else:
             self.device = torch_device(device)
-            self.model = TransNetV2()
-            self.model.load_state_dict(torch.load(model_dir / "transnetv2.pt", map_location="cpu",
-                                                  weights_only=True))
-            self.model.eval().to(self.device)
+            weights = model_dir / "transnetv2.pt"
+            self.model = load_weights(weights, ("transnetv2", "torch", str(self.device)),
+                                      lambda: load_torch(weights).to(self.device))
 
     def _infer(self, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.backend == "onnx":

@@ -94,10 +94,13 @@ class BlazeFace:
     def __init__(self, model_dir: Path, model: str = "short", device: str = "cpu", threads: int = 1):
         # one thread: these 128-192 px graphs run faster without intra-op threading (measured)
         from ..devices import onnx_session
+        from ..modelstore.loaded import load_weights
 
         self.size, strides, interp = MODELS[model]
         self.anchors = ssd_anchors(self.size, strides, interp)
-        self.session = onnx_session(model_dir / f"blazeface_{model}.onnx", device, threads)
+        onnx = model_dir / f"blazeface_{model}.onnx"
+        self.session = load_weights(onnx, ("blazeface", model, device, threads),
+                                    lambda: onnx_session(onnx, device, threads))
         self.input = self.session.get_inputs()[0].name
 
     def _square(self, rgb8: np.ndarray) -> tuple[np.ndarray, float, int, int]:

@@ -139,7 +139,10 @@ class MTCNN:
 
     def __init__(self, model_dir: Path, device: str = "cpu", min_face: int = 20,
                  thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7), factor: float = 0.709):
-        self.nets = load_nets(model_dir, device)
+        from ..modelstore.loaded import load_weights
+
+        self.nets = load_weights([model_dir / f"{name}.pt" for name in NETS], ("mtcnn", device),
+                                 lambda: load_nets(model_dir, device))
         self.device = next(self.nets["pnet"].parameters()).device
         self.min_face, self.thresholds, self.factor = min_face, thresholds, factor
 

@@ -2,16 +2,16 @@
 write an anonymized copy of the media."""
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from ..errors import MediaError
-from ..media import ImageSequence, Movie, Still, color, encode_movie, exact_rate, open_any, write_image
 from ..operators import Context, Operator, Param
 from ..results import FaceTracks
+
+if TYPE_CHECKING:  # media I/O imports PyAV; listing operators must not
+    from ..media import ImageSequence, Movie, Still
 
 LANDMARKS = {
     "blazeface": ["right_eye", "left_eye", "nose_tip", "mouth", "right_ear_tragion", "left_ear_tragion"],
@@ -26,69 +26,63 @@ class DetectFaces(Operator):
     result = "FaceTracks"
     output_stem = "faces"
     network = True
+    frame_ranges = True
+    writes_media = ("image sequence", "image", "movie")  # with anonymize
     params = (
         Param("method", str, "blazeface", "Detector",
               "blazeface: MediaPipe BlazeFace on ONNX Runtime (fast); mtcnn: MTCNN cascade (torch)",
               choices=("blazeface", "mtcnn")),
         Param("model", str, "short", "BlazeFace model",
-              "short: 128 px short-range model; full: 192 px full-range model", choices=("short", "full")),
+              "short: 128 px short-range model; full: 192 px full-range model", choices=("short", "full"),
+              enabled_if=("method", "==", "blazeface")),
         Param("min_score", float, 0.8, "Minimum score", "detections below this confidence are dropped",
-              min=0.05, max=0.99),
+              min=0.05, max=0.99, step=0.05),
         Param("min_face", int, 40, "Smallest face (px)",
               "smallest face to find, in source pixels: BlazeFace searches tiles small enough for it "
-              "(0: whole picture only); MTCNN's pyramid starts there", min=0, max=4096),
+              "(0: whole picture only); MTCNN's pyramid starts there", min=0, max=4096, unit="px"),
         Param("max_gap", int, 8, "Re-identification gap",
-              "frames a track may go undetected and keep its id", min=0, max=250),
+              "frames a track may go undetected and keep its id", min=0, max=250, unit="frames",
+              advanced=True),
         Param("min_iou", float, 0.2, "Matching overlap", "least IoU between a track's predicted box and a detection",
-              min=0.01, max=0.95),
+              min=0.01, max=0.95, step=0.05, advanced=True),
         Param("min_track", int, 1, "Shortest track", "tracks shorter than this many frames are dropped",
-              min=1, max=100000),
+              min=1, max=100000, unit="frames"),
         Param("smooth", int, 0, "Smoothing radius", "frames either side averaged into each box (0: none)",
-              min=0, max=50),
+              min=0, max=50, unit="frames"),
         Param("anonymize", str, "none", "Anonymize", "none, blur or pixelate: also write the media with faces hidden",
               choices=("none", "blur", "pixelate")),
         Param("strength", float, 0.15, "Anonymize strength", "blur sigma or block size, as a fraction of the face",
-              min=0.02, max=1.0),
+              min=0.02, max=1.0, step=0.01, enabled_if=("anonymize", "!=", "none")),
         Param("margin", float, 0.15, "Anonymize margin", "region grown around each face box on every side, "
-              "as a fraction of the box", min=0.0, max=1.0),
+              "as a fraction of the box", min=0.0, max=1.0, step=0.05, enabled_if=("anonymize", "!=", "none")),
         Param("encode", str, "prores", "Movie encoding", "codec of an anonymized movie: prores (422 HQ) or h264",
-              choices=("prores", "h264")),
-        Param("on_bad_frame", str, "stop", "Bad frames", "stop at a missing, empty (0-byte) or unreadable "
-              "sequence frame, or skip it (left out of the search and reported in the result's notes)",
-              choices=("stop", "skip")),
-        Param("colorspace", str, "auto", "Input colour space",
-              "OpenColorIO colour space of the pictures; auto: the file's tag, else linear for float files"),
-        Param("fps", float, 24.0, "Sequence frame rate", "frame rate of image sequences", min=1.0, max=240.0),
+              choices=("prores", "h264"), enabled_if=("anonymize", "!=", "none")),
     )
-
-    def open_input(self, path: str, params: dict[str, Any]) -> Movie | ImageSequence | Still:
-        return open_any(path, rate=exact_rate(Fraction(str(params["fps"]))),
-                        allow_missing=params["on_bad_frame"] == "skip",
-                        missing_hint="use --param on_bad_frame=skip to leave them out")
 
     def outputs(self, media: Movie | ImageSequence | Still, params: dict[str, Any],
                 frame_range: tuple[int, int] | None) -> list[str]:
+        from ..media import ImageSequence, Still
+
         if params["anonymize"] == "none":
             return []
         if isinstance(media, Still):
             return [media.path.name]
         if isinstance(media, ImageSequence):
-            return [media.pattern.path(n).name for n in range(media.first_frame, media.last_frame + 1)
-                    if n not in media.missing]
+            return [media.pattern.path(n).name for n in range(*_span(media, frame_range)) if n not in media.bad]
         return [f"{media.path.stem}_anonymized.mov"]
 
     def run(self, media: Movie | ImageSequence | Still, params: dict[str, Any], ctx: Context) -> FaceTracks:
+        from ..media import Still, color
         from .tracking import link
 
-        if params["colorspace"] != "auto":
-            color.is_display_referred(params["colorspace"])  # unknown names fail before any work
+        if ctx.media.colorspace != "auto":
+            color.is_display_referred(ctx.media.colorspace)  # unknown names fail before any work
         detect = self._detector(params, ctx)
-        notes: list[str] = []
-        self.skipped: set[int] = set()
         per_frame = []
-        total = media.frame_count
+        start, end = _span(media, ctx.frame_range)
+        total = end - start
         width = height = 0
-        for k, (number, rgb8) in enumerate(self._pictures(media, params, notes)):
+        for k, (number, rgb8) in enumerate(self._pictures(media, ctx, (start, end))):
             ctx.report(0.9 * k / total if params["anonymize"] != "none" else k / total,
                        f"{params['method']}: frame {number} ({k + 1}/{total})")
             height, width = rgb8.shape[:2]
@@ -99,7 +93,8 @@ class DetectFaces(Operator):
                                            "min_track", "smooth")}
         if params["method"] == "mtcnn":
             settings.pop("model")
-        result = FaceTracks(str(media.path), width, height, media.first_frame, total, rate, params["method"],
+        notes = media.bad_frame_notes() if hasattr(media, "bad_frame_notes") else []
+        result = FaceTracks(str(media.path), width, height, start, total, rate, params["method"],
                             LANDMARKS[params["method"]], tracks, settings, notes)
         if params["anonymize"] != "none":
             self._anonymize(media, result, params, ctx)
@@ -118,32 +113,24 @@ class DetectFaces(Operator):
                         min_face=max(params["min_face"], 12))
         return lambda rgb8: cascade.detect(rgb8, params["min_score"])
 
-    def _pictures(self, media, params: dict[str, Any], notes: list[str]) -> Iterator[tuple[int, np.ndarray]]:
+    def _pictures(self, media, ctx: Context, span: tuple[int, int]) -> Iterator[tuple[int, np.ndarray]]:
         """(source frame number, display-referred RGB uint8) for every frame to search."""
-        space = params["colorspace"]
+        from ..media import ImageSequence, Still, color
+
+        space = ctx.media.colorspace
         if isinstance(media, Still):
             yield 0, color.to_display_rgb8(media.pixels, media.meta, space)
         elif isinstance(media, ImageSequence):
-            for number in range(media.first_frame, media.last_frame + 1):
-                if number in media.missing:  # absent or 0 bytes: only reachable with on_bad_frame=skip
-                    notes.append(f"frame {number} skipped: missing or empty (0 bytes)")
-                    self.skipped.add(number)
-                    continue
-                try:
-                    held = media.read_display(number, None, space)
-                except MediaError as exc:
-                    if params["on_bad_frame"] == "stop":
-                        raise MediaError(f"frame {number}: {exc.problem} (use --param on_bad_frame=skip to go on)",
-                                         media.path) from None
-                    notes.append(f"frame {number} skipped: {exc.line()}")
-                    self.skipped.add(number)
-                    continue
-                yield number, held
+            # bad frames follow the media's policy: stop, or left out / held (the tracker bridges them)
+            for index, rgb8 in media.frames(span[0] - media.first_frame, span[1] - media.first_frame,
+                                            colorspace=space):
+                yield media.first_frame + index, rgb8
         else:
-            for index, rgb8 in media.frames():
+            for index, rgb8 in media.frames(span[0] - media.first_frame, span[1] - media.first_frame):
                 yield media.first_frame + index, rgb8
 
     def _anonymize(self, media, result: FaceTracks, params: dict[str, Any], ctx: Context) -> None:
+        from ..media import ImageSequence, Still, encode_movie, frame_to_timecode, write_image
         from .anonymize import anonymize
 
         out_dir: Path = ctx.out_dir
@@ -159,11 +146,12 @@ class DetectFaces(Operator):
                             like=media.meta, channels=media.meta["channels"], atomic=False)
             result.notes.append(f"anonymized: {out_dir / media.path.name}")
         elif isinstance(media, ImageSequence):
-            for k, number in enumerate(range(media.first_frame, media.last_frame + 1)):
+            for k, number in enumerate(range(result.first_frame, result.first_frame + result.frame_count)):
                 ctx.report(0.9 + 0.1 * k / total, f"anonymizing frame {number}")
-                if number in media.missing or number in self.skipped:
+                got = media.read_or_none(number)  # bad frames were left out of the search, and here
+                if got is None:
                     continue
-                pixels, meta = media.read(number)
+                pixels, meta = got
                 with ctx.output.write(media.pattern.path(number).name) as tmp:
                     write_image(tmp, anonymize(pixels, meta["channels"], boxes.get(number, []), **style),
                                 like=meta, channels=meta["channels"], atomic=False)
@@ -171,12 +159,24 @@ class DetectFaces(Operator):
         else:
             name = f"{media.path.stem}_anonymized.mov"
 
+            start = result.first_frame - media.first_frame
+
             def pictures() -> Iterator[np.ndarray]:
-                for index, rgb8 in media.frames():
+                for index, rgb8 in media.frames(start, start + result.frame_count):
                     number = media.first_frame + index
-                    ctx.report(0.9 + 0.1 * index / total, f"anonymizing frame {number}")
+                    ctx.report(0.9 + 0.1 * (index - start) / total, f"anonymizing frame {number}")
                     yield anonymize(rgb8, ["R", "G", "B"], boxes.get(number, []), **style)
 
+            timecode = media.info.start_timecode
+            if timecode and start:  # a clip's in/out: the movie starts at the range's own timecode
+                timecode = frame_to_timecode(result.first_frame, media.rate)
             with ctx.output.write(name) as tmp:
-                encode_movie(pictures(), tmp, media.rate, params["encode"], media.info.start_timecode, atomic=False)
+                encode_movie(pictures(), tmp, media.rate, params["encode"], timecode, atomic=False)
             result.notes.append(f"anonymized: {out_dir / name}")
+
+
+def _span(media, frame_range: tuple[int, int] | None) -> tuple[int, int]:
+    """The [start, end) source frames to search: the media's, or the given range."""
+    if frame_range is not None and hasattr(media, "frame_count") and media.frame_count > 1:
+        return frame_range
+    return media.first_frame, media.first_frame + media.frame_count

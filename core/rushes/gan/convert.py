@@ -14,14 +14,8 @@ from torch import nn
 
 from ..errors import ModelError
 from .archs import RRDBNet, SRVGGNetCompact
+from .constants import MODELS
 from .ncnn import Layer, conv_layers, read_model
-
-# model name -> (architecture, files in the model store entry)
-MODELS = {
-    "realesr-animevideov3": "compact",
-    "realesrgan-x4plus": "rrdb",
-    "realesrgan-x4plus-anime": "rrdb",
-}
 
 
 def _tensor(array) -> torch.Tensor:

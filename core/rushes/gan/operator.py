@@ -1,18 +1,18 @@
 """gan.upscale: Real-ESRGAN upscaling of stills, image sequences and movies, resumable."""
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import MediaError
-from ..media import ImageSequence, Movie, Still, encode_movie, exact_rate, open_any, read_image, write_image
-from ..media import color
 from ..operators import Context, Operator, Param
 from ..results import Frames
-from .convert import MODELS
+from .constants import MODELS
+
+if TYPE_CHECKING:  # media I/O imports PyAV; listing operators must not
+    from ..media import ImageSequence, Movie, Still
 
 
 class GanUpscale(Operator):
@@ -23,7 +23,9 @@ class GanUpscale(Operator):
     output_stem = "frames"
     frame_ranges = True
     network = True
-    resume_params = ("model", "scale", "colorspace", "working_space", "format")
+    resume_params = ("model", "scale", "working_space", "format")  # and the media's colour space
+    writes_media = ("image sequence", "image", "movie")
+    cancel_unit = "tile"
     params = (
         Param("model", str, "realesr-animevideov3", "Model",
               "realesr-animevideov3: fast compact model (video, CPU); realesrgan-x4plus: best quality, slow; "
@@ -31,44 +33,40 @@ class GanUpscale(Operator):
         Param("scale", int, 4, "Scale", "output size factor; the models are x4, other factors are "
               "downscaled from x4 with an antialiased Lanczos filter", min=2, max=4),
         Param("backend", str, "onnx", "Backend", "onnx (ONNX Runtime) or torch (the reference)",
-              choices=("onnx", "torch")),
-        Param("threads", int, 0, "Threads", "CPU threads for the network; 0: all cores", min=0, max=256),
-        Param("tile", int, 256, "Tile size", "input pixels per tile; smaller uses less memory", min=32, max=2048),
-        Param("colorspace", str, "auto", "Input colour space",
-              "OpenColorIO colour space of the input; auto: the file's tag, else linear for half/float, sRGB "
-              "for 8/16-bit files and movies"),
+              choices=("onnx", "torch"), advanced=True),
+        Param("threads", int, 0, "Threads", "CPU threads for the network; 0: all cores", min=0, max=256,
+              advanced=True),
+        Param("tile", int, 256, "Tile size", "input pixels per tile; smaller uses less memory", min=32, max=2048,
+              unit="px", step=32, advanced=True),
         Param("working_space", str, "auto", "Network encoding",
               "space the network sees; auto: as-is for display-referred input, sRGB with highlight headroom "
-              "for scene-linear; or an OCIO space such as ACEScct"),
+              "for scene-linear; or an OCIO space such as ACEScct", widget="colorspace", advanced=True),
         Param("format", str, "auto", "Output format for movies", "auto/png: 8-bit PNG frames; exr: half EXR",
               choices=("auto", "png", "exr")),
         Param("encode", str, "none", "Also encode a movie",
               "movies only: none, or prores (ProRes 422 HQ .mov) / h264 made from the upscaled frames",
               choices=("none", "prores", "h264")),
-        Param("fps", float, 24.0, "Sequence frame rate", "frame rate recorded for image sequences", min=1.0,
-              max=240.0),
-        Param("allow_missing", bool, False, "Allow missing frames", "skip missing sequence frames"),
     )
-
-    def open_input(self, path: str, params: dict[str, Any]) -> Movie | ImageSequence | Still:
-        return open_any(path, rate=exact_rate(Fraction(str(params["fps"]))), allow_missing=params["allow_missing"])
 
     def outputs(self, media: Movie | ImageSequence | Still, params: dict[str, Any],
                 frame_range: tuple[int, int] | None) -> list[str]:
+        from ..media import ImageSequence, Still
+
         if isinstance(media, Still):
             return [media.path.name]
         todo = [media.first_frame + i for i in _indices(media.frame_count, media.first_frame, frame_range)]
         if isinstance(media, ImageSequence):
-            return [media.pattern.path(n).name for n in todo if n not in media.missing]
+            return [media.pattern.path(n).name for n in todo if n not in media.bad]
         names = [_movie_frame(media, params, n) for n in todo]
         if params["encode"] != "none" and frame_range is None:
             names.append(f"{media.path.stem}_x{params['scale']}.mov")
         return names
 
     def run(self, media: Movie | ImageSequence | Still, params: dict[str, Any], ctx: Context) -> Frames:
+        from ..media import ImageSequence, Still, color, encode_movie, read_image, write_image
         from .upscale import Network, upscale_pixels
 
-        for space in (params["colorspace"], params["working_space"]):
+        for space in (ctx.media.colorspace, params["working_space"]):
             if space != "auto":
                 color.is_display_referred(space)  # unknown names fail before any work
         model_dir = ctx.models.ensure("realesrgan", progress=lambda m: ctx.report(0.0, m))
@@ -85,7 +83,7 @@ class GanUpscale(Operator):
 
         def one(pixels: np.ndarray, meta: dict, number: int, name: str) -> None:
             names = meta["channels"]
-            space = params["colorspace"]
+            space = ctx.media.colorspace
             if space == "auto":
                 space = color.guess_colorspace(meta)
             settings["colorspace"] = space
@@ -117,27 +115,28 @@ class GanUpscale(Operator):
         if isinstance(media, ImageSequence):
             pattern = media.pattern
             display = str(out_dir / Path(pattern.display).name)
-            first_pixels, first_meta = media.read(media.first_frame if media.first_frame not in media.missing
-                                                  else next(f for f in range(media.first_frame, media.last_frame + 1)
-                                                            if f not in media.missing))
+            first = next(got for n in range(media.first_frame, media.last_frame + 1)
+                         if (got := media.read_or_none(n)) is not None)
+            first_pixels, first_meta = first
             width, height = first_pixels.shape[1] * scale, first_pixels.shape[0] * scale
             todo = _indices(total, media.first_frame, ctx.frame_range)
             for done_count, index in enumerate(todo):
                 number = media.first_frame + index
                 ctx.report(done_count / len(todo), f"{params['model']}: frame {number} ({done_count + 1}/{len(todo)})")
-                if number in media.missing:
-                    continue
                 name = pattern.path(number).name
-                if ctx.output.trusted(name):
+                if number not in media.bad and ctx.output.trusted(name):
                     resumed.append(number)
                     continue
-                pixels, meta = media.read(number)
+                got = media.read_or_none(number)  # a bad frame: stop, or left out as the media says
+                if got is None:
+                    continue
+                pixels, meta = got
                 if pixels.shape[:2] != first_pixels.shape[:2]:
                     raise MediaError(f"frame {number} is {pixels.shape[1]}x{pixels.shape[0]}, the sequence is "
                                      f"{first_pixels.shape[1]}x{first_pixels.shape[0]}", media.path)
                 one(pixels, meta, number, name)
             return Frames(media.path, display, media.first_frame, total, width, height, settings, written,
-                          resumed, notes)
+                          resumed, notes + media.bad_frame_notes())
 
         ext = "exr" if params["format"] == "exr" else "png"
         fmt = "half" if ext == "exr" else "uint8"
@@ -169,10 +168,10 @@ class GanUpscale(Operator):
 
 
 def _indices(total: int, first: int, frame_range: tuple[int, int] | None) -> list[int]:
-    """Frame indices (0 = first frame) to do: all, or those of an inclusive source-frame range."""
+    """Frame indices (0 = first frame) to do: all, or those of a [start, end) source-frame range."""
     if frame_range is None:
         return list(range(total))
-    return [i for i in range(total) if frame_range[0] <= first + i <= frame_range[1]]
+    return [i for i in range(total) if frame_range[0] <= first + i < frame_range[1]]
 
 
 def _movie_frame(media: Movie, params: dict[str, Any], number: int) -> str:

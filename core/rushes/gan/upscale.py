@@ -34,16 +34,21 @@ class Network:
     def __init__(self, model_dir: Path, model: str, backend: str = "onnx", threads: int = 0,
                  device: str = "cpu"):
         from ..devices import onnx_session, torch_device
+        from ..modelstore.loaded import load_weights
 
         self.model = model
         self.backend = backend
         if backend == "onnx":
-            self.session = onnx_session(model_dir / f"{model}.onnx", device, threads)
+            onnx = model_dir / f"{model}.onnx"
+            self.session = load_weights(onnx, ("realesrgan", model, "onnx", device, threads),
+                                        lambda: onnx_session(onnx, device, threads))
         else:
             from .convert import MODELS, build
 
             self.device = torch_device(device)
-            self.net = build(MODELS[model], model_dir / f"{model}.pt").to(self.device)
+            weights = model_dir / f"{model}.pt"
+            self.net = load_weights(weights, ("realesrgan", model, "torch", str(self.device)),
+                                    lambda: build(MODELS[model], weights).to(self.device))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.backend == "onnx":

@@ -1,35 +1,94 @@
-"""Interchange: translate results into files editors and hosts load (OTIO, EDL, CSV, JSON).
+"""Interchange: the registry of result kinds and the writers that translate them into files.
 
-Like OpenTimelineIO's adapters, each writer only translates a result; `WRITERS` declares which
-writers apply to which result type.
+Like OpenTimelineIO's adapters, each writer only translates a result. Kinds and writers are
+declared through the hooks `rushes_result_kinds` and `rushes_writers` (built-ins in
+`rushes.builtin`, a studio's own through the same entry point group); every kind is written as
+JSON, with the run's envelope (schema version, operator, parameters, models, media, outputs) on
+top, besides the formats its writers add. Importing this module stays cheap: writers named as
+"module:function" are imported when first used.
 """
 from __future__ import annotations
 
+import importlib
 import json
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from ..outputs import OutputFolder
-from . import cuts as _cuts
-from . import speech as _speech
+from ..errors import RushesError
 
 Writer = Callable[[Any], str]
 
-WRITERS: dict[str, dict[str, Writer]] = {
-    "Cuts": {"json": _cuts.to_json, "otio": _cuts.to_otio, "edl": _cuts.to_edl, "csv": _cuts.to_csv},
-    "Frames": {"json": lambda frames: json.dumps(frames.to_json(), indent=2) + "\n"},
-    "FaceTracks": {"json": lambda tracks: json.dumps(tracks.to_json(), indent=1) + "\n"},
-    "Transcript": {"json": _speech.transcript_json, "srt": _speech.to_srt, "vtt": _speech.to_vtt},
-    "SpeechRegions": {"json": _speech.regions_json, "csv": _speech.regions_csv, "otio": _speech.regions_otio},
-    "VoiceLines": {"json": lambda lines: json.dumps(lines.to_json(), indent=1, ensure_ascii=False) + "\n"},
-}
+
+@dataclass
+class ResultKind:
+    """One kind of result: its class and its writers by file extension (JSON always first)."""
+
+    name: str
+    cls: type
+    writers: dict[str, Writer | str] = field(default_factory=dict)
+
+    def writer(self, ext: str) -> Writer:
+        found = self.writers[ext]
+        if isinstance(found, str):
+            module, _, attr = found.partition(":")
+            found = getattr(importlib.import_module(module), attr)
+            self.writers[ext] = found
+        return found
 
 
-def write_result(result: Any, kind: str, output: OutputFolder, stem: str) -> list[Path]:
+@lru_cache(maxsize=1)
+def kinds() -> dict[str, ResultKind]:
+    """Every result kind from every installed package (built once per process)."""
+    from ..operators import plugin_manager
+
+    hook = plugin_manager().hook
+    found: dict[str, ResultKind] = {}
+    for batch in hook.rushes_result_kinds():
+        for name, cls in batch:
+            found.setdefault(name, ResultKind(name, cls, {"json": _json_writer}))
+    for batch in hook.rushes_writers():
+        for kind, ext, writer in batch:
+            if kind in found and ext != "json":
+                found[kind].writers.setdefault(ext.lstrip("."), writer)
+    return found
+
+
+def kind(name: str) -> ResultKind:
+    try:
+        return kinds()[name]
+    except KeyError:
+        raise RushesError(f"unknown result kind {name!r} (known: {', '.join(kinds())})") from None
+
+
+def writers_for(name: str) -> list[str]:
+    """The file extensions a result kind is written as, JSON first."""
+    return list(kind(name).writers)
+
+
+def read_result(data: dict[str, Any]) -> Any:
+    """A result back from its JSON (any kind, envelope and unknown fields ignored)."""
+    return kind(str(data.get("kind"))).cls.from_json(data)
+
+
+def result_json(result: Any, envelope: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A result's JSON document: the run's envelope, then the result's own fields."""
+    return {**(envelope or {}), **result.to_json()}
+
+
+def _json_writer(result: Any, envelope: dict[str, Any] | None = None) -> str:
+    return json.dumps(result_json(result, envelope), indent=1, ensure_ascii=False) + "\n"
+
+
+def write_result(result: Any, kind_name: str, output: Any, stem: str,
+                 envelope: dict[str, Any] | None = None) -> list[Path]:
     """Write every format registered for this result kind as `stem.ext` in the output folder.
 
     Everything is rendered before anything is written, so a failing writer leaves no partial
     set; an earlier run's set in the same folder moves to `versions/vNNN/` (see rushes.outputs).
     """
-    texts = {f"{stem}.{ext}": writer(result) for ext, writer in WRITERS[kind].items()}
+    k = kind(kind_name)
+    texts = {f"{stem}.json": _json_writer(result, envelope)}
+    texts.update({f"{stem}.{ext}": k.writer(ext)(result) for ext in k.writers if ext != "json"})
     return output.write_set(texts)

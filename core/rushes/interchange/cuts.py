@@ -3,16 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 
 from ..media.timecode import frame_to_timecode
 from ..results import Cuts
-
-
-def to_json(cuts: Cuts) -> str:
-    return json.dumps(cuts.to_json(), indent=2) + "\n"
 
 
 def to_csv(cuts: Cuts) -> str:
@@ -29,7 +24,24 @@ def to_csv(cuts: Cuts) -> str:
     return buf.getvalue()
 
 
-def timeline(cuts: Cuts):
+def media_reference(source: str, rate: float, available, sequence_reference: bool = True):
+    """The OTIO reference to a source: an ImageSequenceReference for a numbered sequence (so
+    Resolve, Hiero and RV link the frames), else an ExternalReference to the file."""
+    import opentimelineio as otio
+
+    from ..media.sequence import parse_pattern
+
+    pattern = parse_pattern(source) if sequence_reference else None
+    if pattern is None:
+        return otio.schema.ExternalReference(target_url=_url(Path(source)), available_range=available)
+    base = _url(pattern.folder)
+    return otio.schema.ImageSequenceReference(
+        target_url_base=base if base.endswith("/") else base + "/", name_prefix=pattern.prefix,
+        name_suffix=pattern.suffix, start_frame=int(available.start_time.value), frame_step=1, rate=rate,
+        frame_zero_padding=pattern.padding, available_range=available)
+
+
+def timeline(cuts: Cuts, sequence_reference: bool = True):
     """An OTIO timeline: one clip per shot referencing the source, a marker at each cut."""
     import opentimelineio as otio
 
@@ -47,7 +59,7 @@ def timeline(cuts: Cuts):
     conf = dict(zip(cuts.cuts, cuts.confidence))
     reel = re.sub(r"[^A-Za-z0-9_]", "", source.stem)[:8] or "AX"  # CMX3600 reels: 8 plain characters
     for number, shot in enumerate(cuts.shots, 1):
-        ref = otio.schema.ExternalReference(target_url=_url(source), available_range=available)
+        ref = media_reference(cuts.source, rate, available, sequence_reference)
         clip = otio.schema.Clip(
             name=f"shot_{number:03d}", media_reference=ref,
             source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(shot.start, rate),
@@ -82,7 +94,7 @@ def to_otio(cuts: Cuts) -> str:
 def to_edl(cuts: Cuts) -> str:
     import opentimelineio as otio
 
-    tl = timeline(cuts)
+    tl = timeline(cuts, sequence_reference=False)  # EDL events name a reel and a clip, not frames
     for clip in tl.find_clips():
         clip.markers.clear()  # CMX3600 mangles markers; the .otio keeps them
     return otio.adapters.write_to_string(tl, "cmx_3600", rate=float(cuts.rate), style="avid")

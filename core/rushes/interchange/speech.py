@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -45,14 +44,6 @@ def to_vtt(transcript: Transcript) -> str:
 
 def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("-->", "--&gt;")
-
-
-def transcript_json(transcript: Transcript) -> str:
-    return json.dumps(transcript.to_json(), indent=1, ensure_ascii=False) + "\n"
-
-
-def regions_json(regions: SpeechRegions) -> str:
-    return json.dumps(regions.to_json(), indent=1) + "\n"
 
 
 def regions_csv(regions: SpeechRegions) -> str:

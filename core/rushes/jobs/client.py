@@ -1,5 +1,5 @@
-"""Client for a local rushes worker. Standard library only: this file is what runs inside Nuke's
-and Resolve's own Python, and may be copied next to a host adapter on its own.
+"""Client for a local rushes worker. Standard library only: this file is what runs inside a host
+application's own Python, and may be copied next to a host adapter on its own.
 
     client = WorkerClient.from_state()          # reads the URL and token `rushes serve` wrote
     job = client.submit({"operator": "detect.shots", "input": "/shots/A001.mov", "out": "/shots/out"})
@@ -101,8 +101,12 @@ class WorkerClient:
         except ValueError:
             raise WorkerError(f"the rushes worker at {self.url} sent an answer that is not JSON") from None
 
-    def operators(self) -> list[dict[str, Any]]:
+    def describe(self) -> dict[str, Any]:
+        """The worker's operators as hosts build UIs from them: {schema_version, operators: [...]}."""
         return self._call("GET", "/v1/ops")
+
+    def operators(self) -> list[dict[str, Any]]:
+        return self.describe()["operators"]
 
     def submit(self, spec: dict[str, Any]) -> str:
         return self._call("POST", "/v1/jobs", spec)["id"]
@@ -110,6 +114,14 @@ class WorkerClient:
     def status(self, job_id: str, wait: float = 0.0) -> dict[str, Any]:
         """The job's state; with `wait`, the worker answers as soon as it finishes (or after wait s)."""
         return self._call("GET", f"/v1/jobs/{job_id}" + (f"?wait={wait:g}" if wait > 0 else ""))
+
+    def events(self, job_id: str, since: int = 0, wait: float = 0.0) -> list[dict[str, Any]]:
+        """The job's progress events numbered above `since`, oldest first: each {seq, time, phase,
+        fraction, current, total, unit, message, level}. Pass the last seq seen to get only newer
+        ones; with `wait`, the worker answers as soon as there is one (or the job has finished, or
+        after wait s, at most 20). A finished job's last event has phase done, failed or cancelled."""
+        query = f"?since={int(since)}" + (f"&wait={wait:g}" if wait > 0 else "")
+        return self._call("GET", f"/v1/jobs/{job_id}/events{query}")["events"]
 
     def cancel(self, job_id: str) -> str:
         return self._call("POST", f"/v1/jobs/{job_id}/cancel", {})["state"]

@@ -30,63 +30,72 @@ def _run_spec(spec_json: dict[str, Any], cache_dir: str | None, chunk: bool = Fa
         out = run(spec.operator, spec.input, spec.out, spec.params,
                   models=ModelStore(cache_dir=cache_dir) if cache_dir else ModelStore(),
                   frame_range=spec.frame_range, write_results=not chunk,
-                  device="cuda:0" if gpu else "cpu", timeout=spec.timeout)
+                  device="cuda:0" if gpu else "cpu", timeout=spec.timeout, media=spec.media)
     except RushesError as exc:
         return {"input": spec.input, "state": "failed", "error": exc.line()}
     return {"input": spec.input, "state": "done", "out_dir": str(out.out_dir),
-            "files": [str(p) for p in out.files], "result": out.result.to_json()}
+            "files": [str(p) for p in out.files], "result": out.to_json()}
 
 
 def split(spec: JobSpec, chunk_frames: int) -> list[JobSpec]:
-    """Frame-range chunks of a job whose operator can run ranges; other jobs stay whole."""
-    from ..media import ImageSequence, Movie
+    """Frame-range chunks of a job whose operator runs ranges and whose result kind can merge
+    chunks (Frames); other jobs stay whole."""
+    from ..interchange import kind
+    from ..media import ImageSequence, MediaSpec, Movie
     from ..operators import get_operator
+    from ..runner import combine_ranges
 
     cls = get_operator(spec.operator)
-    if not cls.frame_ranges or chunk_frames <= 0:
+    if not cls.frame_ranges or chunk_frames <= 0 or not hasattr(kind(cls.result).cls, "merge"):
         return [spec]
     values = cls.resolve_params(spec.params)
-    media = cls().open_input(spec.input, values)
+    op = cls()
+    op.media = MediaSpec.from_json(spec.media)
+    media = op.open_input(spec.input, values)
     if not isinstance(media, (ImageSequence, Movie)):
         return [spec]
-    first = media.first_frame
-    last = first + media.frame_count - 1
-    if spec.frame_range:
-        first, last = max(first, spec.frame_range[0]), min(last, spec.frame_range[1])
-    return [JobSpec(spec.operator, spec.input, spec.out, spec.params, (a, min(a + chunk_frames - 1, last)),
-                    spec.priority, spec.timeout) for a in range(first, last + 1, chunk_frames)]
+    whole = (media.first_frame, media.first_frame + media.frame_count)  # half-open, like every range
+    start, end = combine_ranges(whole, combine_ranges(op.media.frame_range, spec.frame_range))
+    return [JobSpec(spec.operator, spec.input, spec.out, spec.params, (a, min(a + chunk_frames, end)),
+                    spec.priority, spec.timeout, spec.media) for a in range(start, end, chunk_frames)]
 
 
 def _merge(spec: JobSpec, parts: list[dict[str, Any]]) -> dict[str, Any]:
     """One job's chunk results -> its result, with the result files written once, here."""
     from pathlib import Path
 
-    from ..interchange import write_result
+    from ..interchange import kind, result_json, write_result
     from ..operators import get_operator
-    from ..results import Frames
-    from ..runner import output_folder, result_names
+    from ..runner import output_folder, result_names, run_envelope
 
     failed = [p for p in parts if p["state"] != "done"]
     if failed:
         return {"input": spec.input, "state": "failed", "error": failed[0]["error"]}
     if len(parts) == 1 and parts[0]["files"]:
         return parts[0]
-    frames = [Frames.from_json(p["result"]) for p in parts]
-    merged = frames[0]
-    for other in frames[1:]:
-        merged.written += other.written
-        merged.resumed += other.resumed
-        merged.notes += [n for n in other.notes if n not in merged.notes]
-    merged.written.sort()
-    merged.resumed.sort()
     cls = get_operator(spec.operator)
+    result_cls = kind(cls.result).cls  # operators that run frame ranges return a kind that can merge
+    merged = result_cls.merge([result_cls.from_json(p["result"]) for p in parts])
+    from ..media import MediaSpec
+
     values = cls.resolve_params(spec.params)
-    output = output_folder(cls, cls().open_input(spec.input, values), values, spec.input, spec.out)
+    op = cls()
+    from ..runner import combine_ranges
+
+    given = MediaSpec.from_json(spec.media)
+    op.media = given.with_range(combine_ranges(given.frame_range, spec.frame_range))
+    media = op.open_input(spec.input, values)
+    output = output_folder(cls, media, values, spec.input, spec.out, op.media)
     output.plan(result_names(cls))
-    files = write_result(merged, cls.result, output, cls.output_stem)
+    models: dict[str, list[str]] = {}
+    for p in parts:
+        models.update({m["id"]: m["artifact_sha256"] for m in p["result"].get("models", [])})
+    envelope = run_envelope(cls, values, models, media, op.media,
+                            op.outputs(media, values, op.media.frame_range) + result_names(cls))
+    files = write_result(merged, cls.result, output, cls.output_stem, envelope)
     output.finish("done")
     return {"input": spec.input, "state": "done", "out_dir": spec.out, "files": [str(f) for f in files],
-            "result": merged.to_json(), "chunks": len(parts)}
+            "result": result_json(merged, envelope), "chunks": len(parts)}
 
 
 def run_on_ray(specs: list[JobSpec], address: str | None = None, num_cpus: int | None = None,

@@ -33,6 +33,7 @@ from .worker import Worker
 
 MAX_BODY = 1 << 20
 _JOB = re.compile(r"^/v1/jobs/([0-9a-f]{12})(/cancel)?$")
+_EVENTS = re.compile(r"^/v1/jobs/([0-9a-f]{12})/events$")
 MAX_WAIT = 20.0  # below the client's 30 s socket timeout
 REQUEST_TIMEOUT = 10.0  # seconds a client may take to send the rest of a request
 # After refusing a request whose body was not read: how long and how much of it to read and drop
@@ -270,13 +271,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised() or (route := self._route()) is None:
             return
         path, query = route
-        unknown = set(query) - ({"wait"} if _JOB.match(path) else set())
+        unknown = set(query) - ({"wait"} if _JOB.match(path) else {"since", "wait"} if _EVENTS.match(path) else set())
         if unknown:
             return self._error(HTTPStatus.BAD_REQUEST, f"unknown query parameter(s): {', '.join(sorted(unknown))}")
         if path == "/v1/ops":
-            from ..operators import discover
+            from ..operators import describe_all
 
-            return self._send(HTTPStatus.OK, [op.describe() for op in discover().values()])
+            return self._send(HTTPStatus.OK, describe_all())
         if path == "/v1/jobs":
             return self._send(HTTPStatus.OK, [r.to_json() for r in self.server.store.list()])
         m = _JOB.match(path)
@@ -295,7 +296,26 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(0.02)
                 record = self.server.store.get(m.group(1))
             return self._send(HTTPStatus.OK, record.to_json())
+        if m := _EVENTS.match(path):
+            return self._events(m.group(1), query)
         self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {path}")
+
+    def _events(self, job_id: str, query: dict[str, list[str]]) -> None:
+        """GET /v1/jobs/ID/events?since=N[&wait=S]: the job's events numbered above N, oldest first
+        (at most 1000; ask again from the last seq). With wait, answers as soon as there is one, or
+        when the job has finished, or after S seconds (at most MAX_WAIT) with none."""
+        since = query.get("since", ["0"])
+        if len(since) != 1 or not (since[0].isascii() and since[0].isdigit()) or len(since[0]) > 18:
+            return self._error(HTTPStatus.BAD_REQUEST,
+                               "since must be a whole number: the seq of the last event seen (0 at first)")
+        wait = _seconds(query.get("wait", ["0"]))
+        if wait is None:
+            return self._error(HTTPStatus.BAD_REQUEST, "wait must be a number of seconds (at least 0)")
+        answer = self.server.store.events(job_id, int(since[0]), min(wait, MAX_WAIT))
+        if answer is None:
+            return self._error(HTTPStatus.NOT_FOUND, f"no job {job_id}")
+        state, events = answer
+        self._send(HTTPStatus.OK, {"id": job_id, "state": state, "events": events})
 
     def _post(self) -> None:
         if not self._authorised() or (route := self._route()) is None:
@@ -320,6 +340,8 @@ class _Handler(BaseHTTPRequestHandler):
             if state is None:
                 return self._error(HTTPStatus.NOT_FOUND, f"no job {m.group(1)}")
             return self._send(HTTPStatus.OK, {"state": state})
+        if _EVENTS.match(path):
+            return self._error(HTTPStatus.METHOD_NOT_ALLOWED, "read a job's events with GET", {"Allow": "GET"})
         self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {path}")
 
     def _body(self) -> Any:
@@ -405,6 +427,7 @@ def make_server(host: str = "127.0.0.1", port: int = 8765, state_dir: Path | Non
         lock.release()
         raise RushesError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     lock.describe({"pid": os.getpid(), "url": server.url})
+    worker.log = server.log_exception  # a worker thread's unexpected error goes where the server's go
     worker.start()
     info = state / "worker.json"
     tmp = info.with_suffix(".json.part")

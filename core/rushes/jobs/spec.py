@@ -17,9 +17,10 @@ class JobSpec:
     input: str
     out: str
     params: dict[str, Any] = field(default_factory=dict)
-    frame_range: tuple[int, int] | None = None  # inclusive first/last source frame, for sequence operators
+    frame_range: tuple[int, int] | None = None  # [start, end) source frames (end exclusive), see docs/contract.md
     priority: int = 0  # higher runs first
     timeout: float | None = None  # seconds of running time before the job is stopped and failed
+    media: dict[str, Any] | None = None  # the media description (rushes.media.MediaSpec JSON), see docs/contract.md
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -30,7 +31,7 @@ class JobSpec:
     def from_json(cls, data: Any) -> "JobSpec":
         if not isinstance(data, dict):
             raise ParameterError("job spec must be a JSON object")
-        unknown = set(data) - {"operator", "input", "out", "params", "frame_range", "priority", "timeout"}
+        unknown = set(data) - {"operator", "input", "out", "params", "frame_range", "priority", "timeout", "media"}
         if unknown:
             raise ParameterError(f"job spec has unknown field(s): {', '.join(sorted(unknown))}")
         try:
@@ -43,8 +44,9 @@ class JobSpec:
         rng = data.get("frame_range")
         if rng is not None:
             if not (isinstance(rng, (list, tuple)) and len(rng) == 2 and all(_is_int(v) for v in rng)
-                    and rng[0] <= rng[1]):
-                raise ParameterError("job spec 'frame_range' must be [first, last] with first <= last")
+                    and rng[0] < rng[1]):
+                raise ParameterError("job spec 'frame_range' must be [start, end) source frames, end exclusive, "
+                                     "with start < end")
             rng = (int(rng[0]), int(rng[1]))
         priority = data.get("priority", 0)
         # bounded: the queue keeps it in an SQLite INTEGER column (64 bits)
@@ -54,8 +56,13 @@ class JobSpec:
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                                     or not 0 < timeout <= 7 * 24 * 3600):
             raise ParameterError("job spec 'timeout' must be a number of seconds, above 0 and at most a week")
+        media = data.get("media")
+        if media is not None:
+            from ..media.description import MediaSpec
+
+            media = MediaSpec.from_json(media).to_json()  # checked now, stored in one canonical form
         return cls(operator, input_, out, dict(params), rng, priority,
-                   float(timeout) if timeout is not None else None)
+                   float(timeout) if timeout is not None else None, media)
 
 
 def _is_int(value: Any) -> bool:
@@ -86,8 +93,9 @@ def validate_spec(spec: JobSpec, allowed_roots: list[Path] | None = None) -> dic
 
     cls = get_operator(spec.operator)
     values = cls.resolve_params(spec.params)
-    if spec.frame_range is not None and not cls.frame_ranges:
-        raise ParameterError(f"{spec.operator} cannot run a frame range; it needs the whole input")
+    in_out = (spec.media or {}).get("frame_range")
+    if (spec.frame_range is not None or in_out is not None) and not cls.frame_ranges:
+        raise ParameterError(f"{spec.operator} cannot run a frame range; it reads {' or '.join(cls.inputs)}")
     for what, path in (("input", spec.input), ("output folder", spec.out)):
         if not os.path.isabs(path):
             raise RushesError(f"{what} must be an absolute path", path)

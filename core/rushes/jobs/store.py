@@ -7,15 +7,20 @@ import sqlite3
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..errors import RushesError
 from .spec import JobSpec
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 FINISHED = ("done", "failed", "cancelled")
+# The stored spec's own version. 0: rows of rushes before it was stored (frame ranges inclusive);
+# 1: frame ranges [start, end). A row with a higher number is left for the rushes that wrote it.
+SPEC_SCHEMA = 1
+MAX_EVENTS = 1000  # events in one answer; a client asks again from the last seq it got
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -38,18 +43,80 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (state, priority DESC, created);
 """
 
+# One row a progress report or state change, numbered per job. NUMERIC keeps whole counts whole.
+_EVENTS = """
+CREATE TABLE events (
+    job TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    time REAL NOT NULL,
+    phase TEXT NOT NULL,
+    fraction REAL NOT NULL DEFAULT 0,
+    current NUMERIC,
+    total NUMERIC,
+    unit TEXT,
+    message TEXT NOT NULL DEFAULT '',
+    level TEXT NOT NULL DEFAULT 'info',
+    PRIMARY KEY (job, seq)
+) WITHOUT ROWID;
+"""
+_EVENT_COLUMNS = ("seq", "time", "phase", "fraction", "current", "total", "unit", "message", "level")
+
+
+class Unrunnable(Exception):
+    """A stored job this rushes must not run: written by a newer one (`newer`), or unreadable."""
+
+    def __init__(self, message: str, newer: bool = False):
+        self.newer = newer
+        super().__init__(message)
+
+
+def _dump_spec(spec: JobSpec) -> str:
+    from .. import __version__
+
+    return json.dumps({"schema_version": SPEC_SCHEMA, "rushes_version": __version__, **spec.to_json()})
+
 
 def _load_spec(text: str) -> JobSpec:
-    """A stored spec. One an earlier, laxer version accepted (a boolean priority, say) still loads,
-    so that listing and claiming jobs keep working; it fails on its own when it runs."""
-    data = json.loads(text)
+    """A stored spec; raises Unrunnable for one written by a newer rushes or one that is no spec.
+
+    One an earlier, laxer version accepted (a boolean priority, say) still loads, so that listing
+    and claiming jobs keep working; it fails on its own when it runs."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise Unrunnable(f"its stored spec is not JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise Unrunnable(f"its stored spec is a JSON {type(data).__name__}, not an object")
+    data = dict(data)
+    schema = data.pop("schema_version", 0)
+    version = data.pop("rushes_version", None)
+    if not isinstance(schema, int) or isinstance(schema, bool) or schema > SPEC_SCHEMA:
+        raise Unrunnable(f"written by a newer rushes ({version or 'unknown version'}, spec schema {schema!r}); "
+                         "not run", newer=True)
+    rng = data.get("frame_range")
+    if schema == 0 and isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, int) for v in rng):
+        data["frame_range"] = [rng[0], rng[1] + 1]  # stored inclusive; now [start, end)
     try:
         return JobSpec.from_json(data)
     except RushesError:
+        pass
+    try:
         rng = data.get("frame_range")
-        return JobSpec(str(data.get("operator")), str(data.get("input")), str(data.get("out")),
-                       dict(data.get("params") or {}), tuple(rng) if rng else None,
-                       int(data.get("priority") or 0), data.get("timeout"))
+        return JobSpec(operator=str(data.get("operator")), input=str(data.get("input")), out=str(data.get("out")),
+                       params=dict(data.get("params") or {}), frame_range=tuple(rng) if rng else None,
+                       priority=int(data.get("priority") or 0), timeout=data.get("timeout"))
+    except (TypeError, ValueError) as exc:
+        raise Unrunnable(f"its stored spec is malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _shown_spec(text: str) -> JobSpec:
+    """What a listing shows of a spec that cannot be loaded: whatever of it reads as text."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        data = None
+    data = data if isinstance(data, dict) else {}
+    return JobSpec(*(str(data.get(k, "?")) for k in ("operator", "input", "out")))
 
 
 def make_private_dir(path: Path) -> Path:
@@ -76,6 +143,7 @@ class JobRecord:
     started: float | None = None  # when it last started running (epoch seconds)
     finished: float | None = None
     device: str | None = None  # the compute device it ran on ("cpu", "cuda:0")
+    unrunnable: str | None = None  # why this rushes will not run it (written by a newer one, unreadable)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "spec": self.spec.to_json(), "state": self.state,
@@ -95,6 +163,7 @@ class JobStore:
         # creates the -wal and -shm files with the database file's permissions.
         os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # an event was added: long polls answer
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         for suffix in ("", "-wal", "-shm"):  # a database made by an earlier version may be wider
@@ -110,24 +179,63 @@ class JobStore:
         for column, kind in (("started", "REAL"), ("finished", "REAL"), ("device", "TEXT")):
             if column not in have:  # a database made by an earlier version
                 self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+        if not self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='events'").fetchone():
+            # made by a version without events: each job starts its history with where it stands
+            self._db.executescript(f"BEGIN; {_EVENTS} "
+                                   "INSERT INTO events (job, seq, time, phase, fraction, message, level) "
+                                   "SELECT id, 1, updated, state, progress, message, "
+                                   "CASE state WHEN 'failed' THEN 'error' ELSE 'info' END FROM jobs; COMMIT;")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction (the lock is held): all of it lands, or none of it."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def _row(self, row: tuple) -> JobRecord:
-        jid, spec, state, progress, message, result, error, attempts, created, updated, *when = row
-        return JobRecord(jid, _load_spec(spec), state, progress, message,
-                         json.loads(result) if result else None, error, attempts, created, updated, *when)
+        jid, text, state, progress, message, result, error, attempts, created, updated, *when = row
+        try:
+            spec, unrunnable = _load_spec(text), None
+        except Unrunnable as exc:
+            spec, unrunnable = _shown_spec(text), str(exc)
+            if state == "queued":
+                message = unrunnable
+        try:
+            result = json.loads(result) if result else None
+        except ValueError:
+            result = None
+        return JobRecord(jid, spec, state, progress, message, result, error, attempts, created, updated, *when,
+                         unrunnable=unrunnable)
+
+    def _event(self, jid: str, phase: str, message: str = "", fraction: float | None = None,
+               current: float | None = None, total: float | None = None, unit: str | None = None,
+               level: str = "info", when: float | None = None) -> None:
+        """Append one event to a job's history (the lock is held). A fraction of None keeps the job's."""
+        self._db.execute(
+            "INSERT INTO events (job, seq, time, phase, fraction, current, total, unit, message, level) "
+            "SELECT ?, COALESCE((SELECT MAX(seq) FROM events WHERE job=?), 0) + 1, ?, ?, "
+            "COALESCE(?, (SELECT progress FROM jobs WHERE id=?), 0), ?, ?, ?, ?, ?",
+            (jid, jid, when or time.time(), phase, fraction, jid, current, total, unit, message, level))
+        self._changed.notify_all()
 
     _COLUMNS = "id, spec, state, progress, message, result, error, attempts, created, updated, started, finished, device"
 
     def add(self, spec: JobSpec) -> str:
         jid = uuid.uuid4().hex[:12]
         now = time.time()
-        with self._lock:
+        with self._lock, self._transaction():
             self._db.execute("INSERT INTO jobs (id, spec, state, priority, created, updated) VALUES (?,?,?,?,?,?)",
-                             (jid, json.dumps(spec.to_json()), "queued", spec.priority, now, now))
+                             (jid, _dump_spec(spec), "queued", spec.priority, now, now))
+            self._event(jid, "queued", "queued", 0.0, when=now)
         return jid
 
     def get(self, jid: str) -> JobRecord | None:
@@ -142,38 +250,87 @@ class JobStore:
         return [self._row(r) for r in rows]
 
     def claim_next(self, accept: Callable[[JobSpec], bool] | None = None) -> JobRecord | None:
-        """Atomically move the most urgent queued job (that `accept` takes, if given) to running."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                chosen = None
-                for jid, spec in self._db.execute(
-                        "SELECT id, spec FROM jobs WHERE state='queued' ORDER BY priority DESC, created"):
-                    if accept is None or accept(_load_spec(spec)):
+        """Atomically move the most urgent queued job (that `accept` takes, if given) to running.
+
+        A row this rushes must not run never stops the queue: one written by a newer rushes stays
+        queued, with a message saying so; an unreadable one, or one `accept` fails on, is failed."""
+        with self._lock, self._transaction():
+            chosen = None
+            rows = self._db.execute("SELECT id, spec, message FROM jobs WHERE state='queued' "
+                                    "ORDER BY priority DESC, created").fetchall()
+            for jid, text, message in rows:
+                try:
+                    spec = _load_spec(text)
+                    if accept is None or accept(spec):
                         chosen = jid
                         break
-                if chosen is None:
-                    self._db.execute("COMMIT")
-                    return None
-                now = time.time()
-                self._db.execute("UPDATE jobs SET state='running', attempts=attempts+1, started=?, finished=NULL, "
-                                 "updated=? WHERE id=?", (now, now, chosen))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+                except Unrunnable as exc:
+                    if not exc.newer:
+                        self._fail(jid, f"cannot run this job: {exc}")
+                    elif message != str(exc):
+                        self._db.execute("UPDATE jobs SET message=?, updated=? WHERE id=?", (str(exc), time.time(), jid))
+                        self._event(jid, "queued", str(exc), level="warning")
+                except Exception as exc:  # a plug-in's needs_device that raises, say
+                    self._fail(jid, f"cannot schedule this job: {type(exc).__name__}: {exc}")
+            if chosen is None:
+                return None
+            now = time.time()
+            self._db.execute("UPDATE jobs SET state='running', attempts=attempts+1, started=?, finished=NULL, "
+                             "updated=? WHERE id=?", (now, now, chosen))
+            self._event(chosen, "running", "started", when=now)
         return self.get(chosen)
 
+    def _fail(self, jid: str, error: str) -> None:
+        """Fail a queued job that cannot run (the lock is held, inside a transaction)."""
+        now = time.time()
+        self._db.execute("UPDATE jobs SET state='failed', error=?, message='failed', finished=?, updated=? "
+                         "WHERE id=?", (error, now, now, jid))
+        self._event(jid, "failed", error, level="error", when=now)
+
     def update(self, jid: str, **fields: Any) -> None:
+        """Change a job's record; a change of state is also added to its events."""
         allowed = {"state", "progress", "message", "result", "error", "device"}
         assert set(fields) <= allowed, fields
         if "result" in fields and fields["result"] is not None:
             fields["result"] = json.dumps(fields["result"])
+        now = time.time()
         if fields.get("state") in FINISHED:
-            fields["finished"] = time.time()
+            fields["finished"] = now
         sets = ", ".join(f"{k}=?" for k in fields)
-        with self._lock:
-            self._db.execute(f"UPDATE jobs SET {sets}, updated=? WHERE id=?", (*fields.values(), time.time(), jid))
+        with self._lock, self._transaction():
+            self._db.execute(f"UPDATE jobs SET {sets}, updated=? WHERE id=?", (*fields.values(), now, jid))
+            if "state" in fields:
+                state = fields["state"]
+                self._event(jid, state, fields.get("error") or fields.get("message") or state, fields.get("progress"),
+                            level="error" if state == "failed" else "info", when=now)
+
+    def report(self, jid: str, event: Any) -> None:
+        """Record one progress report (a rushes.progress.ProgressEvent) of a running job: its
+        progress and message, and the event in its history."""
+        with self._lock, self._transaction():
+            self._db.execute("UPDATE jobs SET progress=?, message=?, updated=? WHERE id=?",
+                             (event.fraction, event.message, time.time(), jid))
+            self._event(jid, event.phase, event.message, event.fraction, event.current, event.total, event.unit,
+                        event.level, when=event.time)
+
+    def events(self, jid: str, since: int = 0, wait: float = 0.0) -> tuple[str, list[dict[str, Any]]] | None:
+        """The job's state and its events after `since` (at most MAX_EVENTS); None for an unknown job.
+
+        With `wait`, answers as soon as there is a newer event or the job has finished, or after
+        `wait` seconds with none."""
+        deadline = time.monotonic() + wait
+        with self._changed:
+            while True:
+                row = self._db.execute("SELECT state FROM jobs WHERE id=?", (jid,)).fetchone()
+                if row is None:
+                    return None
+                rows = self._db.execute(f"SELECT {', '.join(_EVENT_COLUMNS)} FROM events WHERE job=? AND seq>? "
+                                        "ORDER BY seq LIMIT ?", (jid, since, MAX_EVENTS)).fetchall()
+                left = deadline - time.monotonic()
+                if rows or row[0] in FINISHED or left <= 0:
+                    return row[0], [dict(zip(_EVENT_COLUMNS, r)) for r in rows]
+                # woken by each new event of any job; the timeout also covers another process's writes
+                self._changed.wait(min(left, 0.5))
 
     def request_cancel(self, jid: str) -> str | None:
         """Cancel a queued job at once; flag a running one. Returns the new state, None if unknown."""
@@ -183,8 +340,10 @@ class JobStore:
                 return None
             state = row[0]
             if state == "queued":
-                self._db.execute("UPDATE jobs SET state='cancelled', message='cancelled', finished=?, updated=? "
-                                 "WHERE id=?", (time.time(), time.time(), jid))
+                with self._transaction():
+                    self._db.execute("UPDATE jobs SET state='cancelled', message='cancelled', finished=?, updated=? "
+                                     "WHERE id=?", (time.time(), time.time(), jid))
+                    self._event(jid, "cancelled", "cancelled")
                 return "cancelled"
             if state == "running":
                 self._db.execute("UPDATE jobs SET cancel_requested=1, updated=? WHERE id=?", (time.time(), jid))
@@ -197,8 +356,10 @@ class JobStore:
 
     def requeue_interrupted(self) -> list[str]:
         """After a crash: jobs left 'running' go back to the queue (they resume where they can)."""
-        with self._lock:
+        with self._lock, self._transaction():
             rows = self._db.execute("SELECT id FROM jobs WHERE state='running'").fetchall()
             self._db.execute("UPDATE jobs SET state='queued', message='resumed after a worker restart', "
                              "updated=? WHERE state='running'", (time.time(),))
+            for (jid,) in rows:
+                self._event(jid, "queued", "resumed after a worker restart")
         return [r[0] for r in rows]

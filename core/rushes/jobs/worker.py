@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+import traceback
 from pathlib import Path
+from typing import Callable
 
 from ..devices import compute_devices
 from ..errors import Cancelled, RushesError, TimedOut
 from ..modelstore import ModelStore
-from .spec import needs_device, validate_spec
+from ..progress import ProgressEvent
+from .spec import JobSpec, needs_device, validate_spec
 from .store import JobRecord, JobStore
+
+
+def _log_to_stderr(context: str) -> None:
+    sys.stderr.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {context}\n{traceback.format_exc()}\n")
 
 
 class _Run:
@@ -22,6 +30,47 @@ class _Run:
         self.lock = threading.Lock()
         self.settled = False  # its final state is recorded
         self.abandoned = False  # recorded by the watcher: the run's thread must leave without a word
+
+
+class _Progress:
+    """A job's progress reports on their way to the store. Phase changes, warnings, errors and the
+    last report (fraction 1) are stored at once, others at most 4 a second; the latest one held
+    back is stored by `flush` (the cancel watcher calls it every 0.1 s), so what a host sees never
+    lags the operator by more than about 0.35 s."""
+
+    interval = 0.25
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self, store: JobStore, run: _Run):
+        self.store = store
+        self.run = run
+        self.lock = threading.Lock()
+        self.stored_at = float("-inf")
+        self.phase: str | None = None
+        self.held: ProgressEvent | None = None
+
+    def __call__(self, event: ProgressEvent) -> None:
+        with self.lock:
+            now = self.clock()
+            if (event.phase != self.phase or event.level in ("warning", "error") or event.fraction >= 1.0
+                    or now - self.stored_at >= self.interval):
+                self._store(event, now)
+            else:
+                self.held = event
+
+    def flush(self) -> None:
+        with self.lock:
+            now = self.clock()
+            if self.held is not None and now - self.stored_at >= self.interval:
+                self._store(self.held, now)
+
+    def _store(self, event: ProgressEvent, now: float) -> None:
+        self.held = None
+        with self.run.lock:  # never after the job's final event: the watcher may have settled it
+            if self.run.abandoned or self.run.settled:
+                return
+            self.stored_at, self.phase = now, event.phase
+            self.store.report(self.run.job.id, event)
 
 
 class Worker:
@@ -36,6 +85,10 @@ class Worker:
     A cancelled job whose thread does not stop within `cancel_grace` seconds (stuck in a read from
     a dead network share, say) is recorded as cancelled anyway: its device is freed and a fresh
     thread takes its slot; the stuck thread leaves quietly whenever it returns.
+
+    Nothing stops the worker threads: an unexpected error while taking or running a job is
+    written, with its traceback, through `log` (STATE/worker.log under `rushes serve`; stderr
+    by default), the job it concerns is failed, and the thread goes on.
     """
 
     cancel_grace = 2.0
@@ -55,6 +108,7 @@ class Worker:
         self._threads: list[threading.Thread] = []
         self._schedule = threading.Lock()
         self._busy: dict[str, str] = {}  # device -> id of the network job on it
+        self.log: Callable[[str], None] = _log_to_stderr  # given the context; logs the exception being handled
 
     def start(self) -> list[str]:
         """Start the worker threads; returns the ids of jobs resumed after an interruption."""
@@ -81,17 +135,32 @@ class Worker:
             t.join(max(0.0, deadline - time.monotonic()))
 
     def _loop(self) -> None:
+        name = threading.current_thread().name
         while not self._stop.is_set():
-            job, device = self._claim()
+            try:
+                job, device = self._claim()
+            except Exception:
+                self.log(f"{name}: could not take a job from the queue")
+                self._stop.wait(max(self.poll, 1.0))  # a database that keeps failing is not asked in a tight loop
+                continue
             if job is None:
                 self._wake.wait(self.poll)
                 self._wake.clear()
                 continue
             run = _Run(job, device)
-            self._run(run)
+            try:
+                self._run(run)
+            except Exception as exc:
+                self.log(f"{name}: job {job.id} failed inside the worker")
+                try:
+                    self._settle(run, state="failed", error=f"internal error: {type(exc).__name__}: {exc}",
+                                 message="failed")
+                except Exception:
+                    self.log(f"{name}: could not record job {job.id} as failed")
+            finally:
+                self._release(run)  # a no-op when the watcher already handed the device on
             if run.abandoned:
                 return  # a replacement thread has had this slot since the job was given up
-            self._release(run)
 
     def _release(self, run: _Run) -> None:
         """Free the run's device, unless it was already freed and handed to another job."""
@@ -106,13 +175,19 @@ class Worker:
         """The most urgent queued job that can start now, and the device it takes (None: CPU only)."""
         with self._schedule:
             free = [d for d in self.devices if d not in self._busy]
-            job = self.store.claim_next(accept=lambda spec: bool(free) or not needs_device(spec))
+            wants = [False]  # of the last spec offered: the one taken, if any
+
+            def accept(spec: JobSpec) -> bool:
+                # asked inside claim_next: a plug-in's needs_device that raises fails its own job there
+                wants[0] = needs_device(spec)
+                return bool(free) or not wants[0]
+
+            job = self.store.claim_next(accept=accept)
             if job is None:
                 return None, None
-            device = free[0] if free and needs_device(job.spec) else None
+            device = free[0] if free and wants[0] else None
             if device is not None:
                 self._busy[device] = job.id
-            self.store.update(job.id, device=device or "cpu")
             return job, device
 
     def run_job(self, job: JobRecord, device: str | None = None) -> None:
@@ -143,37 +218,35 @@ class Worker:
         from ..runner import run as run_operator
 
         job = run.job
+        self.store.update(job.id, device=run.device or "cpu")
         cancel = threading.Event()
-        last = [0.0]
-
-        def progress(fraction: float, message: str) -> None:
-            now = time.monotonic()
-            if run.abandoned or now - last[0] < 0.25 and fraction < 1.0:
-                return
-            last[0] = now
-            self.store.update(job.id, progress=fraction, message=message)
-
+        progress = _Progress(self.store, run)
         finished = threading.Event()
 
         def watch() -> None:  # a cancel request reaches the operator within 0.1 s, between progress reports
             while not finished.wait(0.1):
-                if self._stop.is_set():
-                    cancel.set()
-                    return
-                if self.store.cancel_requested(job.id):
-                    cancel.set()
-                    # an operator notices at its next progress report; one blocked in a read never does
-                    if not finished.wait(self.cancel_grace):
-                        self._abandon(run)
-                    return
+                try:
+                    progress.flush()
+                    if self._stop.is_set():
+                        cancel.set()
+                        return
+                    if self.store.cancel_requested(job.id):
+                        cancel.set()
+                        # an operator notices at its next progress report; one blocked in a read never does
+                        if not finished.wait(self.cancel_grace):
+                            self._abandon(run)
+                        return
+                except Exception:
+                    self.log(f"watching job {job.id}")
 
         threading.Thread(target=watch, name=f"rushes-watch-{job.id}", daemon=True).start()
         spec = job.spec
         try:
             validate_spec(spec, self.allowed_roots)
-            out = run_operator(spec.operator, spec.input, spec.out, spec.params, progress=progress,
+            out = run_operator(spec.operator, spec.input, spec.out, spec.params, events=progress,
                                cancel_event=cancel, models=self.models, frame_range=spec.frame_range,
-                               device=run.device or "cpu", timeout=spec.timeout or self.job_timeout)
+                               device=run.device or "cpu", timeout=spec.timeout or self.job_timeout,
+                               media=spec.media)
         except TimedOut as exc:
             self._settle(run, state="failed", error=exc.line(), message="timed out")
             return
@@ -195,5 +268,5 @@ class Worker:
         finally:
             finished.set()
         result = {"out_dir": str(out.out_dir), "files": [str(p) for p in out.files],
-                  "result": out.result.to_json()}
+                  "result": out.to_json()}
         self._settle(run, state="done", progress=1.0, message="done", result=result)

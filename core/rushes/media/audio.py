@@ -122,8 +122,14 @@ def open_audio(path: str | Path, stream_index: int = 0, rate: Fraction | None = 
     container = open_container(path, "audio or movie file")
     has_picture = bool(container.streams.video) and not all(
         s.disposition & av.stream.Disposition.attached_pic for s in container.streams.video)
+    time_reference = container.metadata.get("time_reference")  # Broadcast WAV: samples since midnight
     container.close()
     if has_picture:
         movie = probe(path)
         frame_rate, first, timecode = movie.rate, movie.first_frame, movie.start_timecode
+    elif time_reference and time_reference.isdigit() and info.sample_rate:
+        from .timecode import frame_to_timecode
+
+        first = round(Fraction(int(time_reference), info.sample_rate) * frame_rate)
+        timecode = frame_to_timecode(first, frame_rate)
     return AudioSource(path, info, stream_index, frame_rate, first, timecode)

@@ -1,22 +1,74 @@
-"""Colour conversions through OpenColorIO's built-in config (no config files needed)."""
+"""Colour conversions through OpenColorIO: the studio's config ($OCIO or the one a run names),
+else OpenColorIO's built-in config (no config files needed).
+
+The network-facing encodings (sRGB, linear Rec.709) are always taken from the built-in config;
+a picture's own colour space is looked up in the active config and converted through the
+built-in config's reference space when the configs differ.
+"""
 from __future__ import annotations
 
+import contextvars
+import difflib
+import os
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 
 import numpy as np
 
 from ..errors import MediaError
 
-CONFIG = "ocio://default"
+BUILTIN = "ocio://default"
+CONFIG = BUILTIN  # kept for callers that name the built-in config
 SRGB = "sRGB Encoded Rec.709 (sRGB)"
 LINEAR_REC709 = "Linear Rec.709 (sRGB)"
 
+# The config of the run in this thread (set by the runner from the media description).
+_active: contextvars.ContextVar[str | None] = contextvars.ContextVar("rushes_ocio_config", default=None)
 
-@lru_cache(maxsize=1)
-def config():
+
+def active_config_name() -> str:
+    """The config in use: the run's, else $OCIO, else the built-in one."""
+    return _active.get() or os.environ.get("OCIO") or BUILTIN
+
+
+@contextmanager
+def using_config(name: str | None) -> Iterator[None]:
+    """Run a block with this OpenColorIO config (None: $OCIO or the built-in one)."""
+    token = _active.set(name)
+    try:
+        config()  # an unreadable config fails here, with one line, before any work
+        yield
+    finally:
+        _active.reset(token)
+
+
+@lru_cache(maxsize=8)
+def _load(name: str):
     import PyOpenColorIO as OCIO
 
-    return OCIO.Config.CreateFromFile(CONFIG)
+    try:
+        return OCIO.Config.CreateFromFile(name)
+    except Exception as exc:  # OCIO raises its own Exception type with the reason
+        raise MediaError(f"cannot load the OpenColorIO config ({str(exc).splitlines()[0] if str(exc) else exc})",
+                         name) from None
+
+
+def config():
+    return _load(active_config_name())
+
+
+def check_colorspace(name: str) -> str:
+    """The canonical name of a colour space of the active config; one line with close names if unknown."""
+    cfg = config()
+    cs = cfg.getColorSpace(name)
+    if cs is not None:
+        return cs.getName()
+    known = [c.getName() for c in cfg.getColorSpaces()]
+    aliases = [a for c in cfg.getColorSpaces() for a in c.getAliases()]
+    close = difflib.get_close_matches(name, known + aliases, n=4, cutoff=0.4)
+    hint = f"; close: {', '.join(repr(c) for c in close)}" if close else ""
+    raise MediaError(f"unknown colour space {name!r} in {active_config_name()}{hint}")
 
 
 def guess_colorspace(meta: dict) -> str:
@@ -31,9 +83,9 @@ def guess_colorspace(meta: dict) -> str:
 
 def is_display_referred(name: str) -> bool:
     """True for display/output encodings (sRGB, gamma, Rec.1886...), False for scene-linear and log."""
-    cs = config().getColorSpace(name)
+    cs = config().getColorSpace(name) or _load(BUILTIN).getColorSpace(name)
     if cs is None:
-        raise MediaError(f"unknown colour space {name!r} in {CONFIG}")
+        check_colorspace(name)  # raises, naming close matches
     import PyOpenColorIO as OCIO
 
     if cs.getReferenceSpaceType() == OCIO.REFERENCE_SPACE_DISPLAY:
@@ -44,20 +96,28 @@ def is_display_referred(name: str) -> bool:
     return not cs.isData() and "linear" not in cs.getName().lower() and "aces" not in cs.getName().lower()
 
 
-@lru_cache(maxsize=16)
-def _cpu_processor(src: str, dst: str):
-    cfg = config()
-    if cfg.getColorSpace(src) is None:
-        raise MediaError(f"unknown colour space {src!r} in {CONFIG}")
-    return cfg.getProcessor(src, dst).getDefaultCPUProcessor()
+@lru_cache(maxsize=32)
+def _cpu_processor(config_name: str, src: str, dst: str):
+    import PyOpenColorIO as OCIO
+
+    cfg = _load(config_name)
+    src_cfg = cfg if cfg.getColorSpace(src) is not None else _load(BUILTIN)
+    dst_cfg = cfg if cfg.getColorSpace(dst) is not None else _load(BUILTIN)
+    for name, where in ((src, src_cfg), (dst, dst_cfg)):
+        if where.getColorSpace(name) is None:
+            check_colorspace(name)  # raises with close names
+    if src_cfg is dst_cfg:
+        return src_cfg.getProcessor(src, dst).getDefaultCPUProcessor()
+    # a studio space and a built-in one: through both configs' interchange (ACES2065-1) space
+    return OCIO.Config.GetProcessorFromConfigs(src_cfg, src, dst_cfg, dst).getDefaultCPUProcessor()
 
 
 def convert(rgb: np.ndarray, src: str, dst: str) -> np.ndarray:
-    """Convert float32 HxWx3 pixels between two colour spaces of the built-in config."""
+    """Convert float32 HxWx3 pixels between two colour spaces (of the active or the built-in config)."""
     if src == dst:
         return rgb
     out = np.ascontiguousarray(rgb, dtype=np.float32).copy()
-    _cpu_processor(src, dst).applyRGB(out)
+    _cpu_processor(active_config_name(), src, dst).applyRGB(out)
     return out
 
 

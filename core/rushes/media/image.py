@@ -1,8 +1,8 @@
 """Still images through OpenImageIO: read as float with their format facts, write atomically."""
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -11,22 +11,47 @@ from ..errors import MediaError, OutputError
 from ..outputs import atomic_path
 
 
-@contextmanager
-def _quiet_c_stderr():
-    """Some image libraries (libpng) print their errors straight to fd 2; OpenImageIO also reports
-    them through geterror(), which is what the user sees, as one line."""
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_problem(path: Path) -> str | None:
+    """Why libpng would stop reading this PNG, found without libpng; None when its chunks are whole
+    (or it is no PNG: OpenImageIO judges those).
+
+    libpng prints each error straight to the process's stderr (OpenImageIO 3.2 also reports it
+    through geterror(), the one line the user sees), and inside a host that is the host's console.
+    So a PNG cut short, with a broken chunk header or a critical chunk that fails its checksum,
+    is refused here before libpng sees it. A damaged deflate stream with valid checksums still
+    reaches libpng, which then prints its line.
+    """
     try:
-        saved = os.dup(2)
+        with open(path, "rb") as fh:
+            if fh.read(8) != _PNG_SIGNATURE:
+                return None
+            while True:
+                head = fh.read(8)
+                if len(head) < 8:
+                    return "PNG cut short before its end chunk"
+                length, kind = struct.unpack(">I4s", head)
+                if length >= 1 << 31 or not kind.isalpha():
+                    return f"PNG chunk header broken at byte {fh.tell() - 8}"
+                name = kind.decode("ascii")
+                crc, left = zlib.crc32(kind), length
+                while left:
+                    block = fh.read(min(left, 1 << 20))
+                    if not block:
+                        return f"PNG cut short inside its {name} chunk"
+                    crc, left = zlib.crc32(block, crc), left - len(block)
+                stored = fh.read(4)
+                if len(stored) < 4:
+                    return f"PNG cut short inside its {name} chunk"
+                # libpng stops on a bad critical chunk (upper-case first letter), skips an ancillary one
+                if name[0].isupper() and struct.unpack(">I", stored)[0] != crc:
+                    return f"PNG {name} chunk fails its checksum"
+                if kind == b"IEND":
+                    return None
     except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        return None  # OpenImageIO reports it
 
 
 def _first_line(text: str) -> str:
@@ -41,14 +66,15 @@ def read_image(path: Path) -> tuple[np.ndarray, dict]:
         raise MediaError("file does not exist", path)
     if path.stat().st_size == 0:
         raise MediaError("empty file (0 bytes)", path)
-    with _quiet_c_stderr():
-        inp = oiio.ImageInput.open(str(path))
+    problem = _png_problem(path)
+    if problem is not None:
+        raise MediaError(f"corrupt or truncated image ({problem})", path)
+    inp = oiio.ImageInput.open(str(path))
     if inp is None:
         raise MediaError(f"not a readable image ({_first_line(oiio.geterror())})", path)
     try:
         spec = inp.spec()
-        with _quiet_c_stderr():
-            pixels = inp.read_image(0, 0, 0, spec.nchannels, "float")
+        pixels = inp.read_image(0, 0, 0, spec.nchannels, "float")
         if pixels is None:
             raise MediaError(f"corrupt or truncated image ({_first_line(inp.geterror())})", path)
         meta = {
@@ -112,9 +138,8 @@ def _write(file: Path, named: Path, pixels: np.ndarray, like: dict | None, chann
     # A full disk often shows only when the last buffers are flushed on close, and some writers
     # (PNG) return True even then, with at most a message (others leave harmless messages, e.g.
     # TIFF's Exif directory): only a picture that reads back whole counts as written.
-    with _quiet_c_stderr():
-        check = oiio.ImageInput.open(str(file))
-        whole = check is not None and check.read_image(0, 0, 0, nchannels, "float") is not None
+    check = None if _png_problem(file) else oiio.ImageInput.open(str(file))
+    whole = check is not None and check.read_image(0, 0, 0, nchannels, "float") is not None
     if check is not None:
         check.close()
     if not whole:
@@ -132,6 +157,32 @@ def _problem(text: str) -> str:
         if needle in low:
             return problem
     return line
+
+
+def image_header(path: Path) -> dict:
+    """What a picture's header says of time: `timecode` (SMPTE, EXR/DPX) and `rate` (a Fraction),
+    each None when absent. Reads the header only."""
+    from fractions import Fraction
+
+    import OpenImageIO as oiio
+
+    found: dict = {"timecode": None, "rate": None}
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:
+        oiio.geterror()
+        return found
+    try:
+        spec = inp.spec()
+        timecode = spec.get_string_attribute("smpte:TimeCode", "")
+        found["timecode"] = timecode or None
+        fps = spec.getattribute("FramesPerSecond")
+        if isinstance(fps, tuple) and len(fps) == 2 and fps[0] > 0 and fps[1] > 0:
+            found["rate"] = Fraction(int(fps[0]), int(fps[1]))
+        elif (dpx := spec.getattribute("dpx:FrameRate")) and dpx == dpx and dpx > 0:
+            found["rate"] = Fraction(dpx).limit_denominator(1001)
+    finally:
+        inp.close()
+    return found
 
 
 class Still:

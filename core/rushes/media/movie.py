@@ -98,9 +98,12 @@ def probe(path: Path) -> MovieInfo:
 class Movie:
     """A movie opened for reading frames by index (0 = first frame of the file)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, start_timecode: str | None = None):
         self.path = Path(path)
         self.info = probe(self.path)
+        if start_timecode:  # the caller knows better (a camera that wrote none, a re-wrap that lost it)
+            self.info.start_timecode = start_timecode
+            self.info.first_frame = timecode_to_frame(start_timecode, self.info.rate)
 
     @property
     def rate(self) -> Fraction:
@@ -125,15 +128,16 @@ class Movie:
             yield index, frame.reformat(width=width, height=height, format="rgb24",
                                         interpolation=SCALER).to_ndarray()
 
-    def thumbnails(self, size: tuple[int, int]) -> Iterator[tuple[int, np.ndarray]]:
-        """Yield (index, Y'CbCr uint8 HxWx3 at `size`) for every frame, as cheaply as possible.
+    def thumbnails(self, size: tuple[int, int], start: int = 0,
+                   stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield (index, Y'CbCr uint8 HxWx3 at `size`) for frames start..stop-1, as cheaply as possible.
 
         For analysis only: the decoder skips deblocking, and 8-bit planar frames are sampled
         straight from their planes (a 4x4 grid averaged per thumbnail pixel) with no colour
         conversion, which keeps 1080p H.264 close to raw decoding speed.
         """
         options = {"skip_loop_filter": "all", "flags2": "+fast"}
-        for index, frame in self._decode(0, None, options):
+        for index, frame in self._decode(start, stop, options):
             if frame.format.name in _PLANAR_8BIT:
                 yield index, np.stack([_plane_thumbnail(p, size) for p in frame.planes[:3]], axis=2)
             else:

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..errors import MediaError, MissingFramesError
 from . import color
-from .image import read_image
+from .image import image_header, read_image
+from .timecode import exact_rate
 
 # Rate for sequences with no rate of their own; the CLI's --param fps overrides.
 DEFAULT_RATE = Fraction(24)
@@ -82,8 +83,8 @@ def _scan(pattern: SequencePattern) -> list[int]:
 class ImageSequence:
     """A numbered image sequence. Missing or 0-byte frames raise MissingFramesError unless allowed."""
 
-    def __init__(self, path: str | Path, rate: Fraction | None = None, allow_missing: bool = False,
-                 missing_hint: str = "use --param allow_missing=true to hold the previous frame"):
+    def __init__(self, path: str | Path, rate: Fraction | None = None, on_bad_frame: str = "stop",
+                 start_timecode: str | None = None):
         pattern = parse_pattern(path)
         if pattern is None:
             raise MediaError("not an image sequence pattern (use plate.%04d.exr or plate.####.exr)", path)
@@ -101,10 +102,19 @@ class ImageSequence:
         have = set(present)
         self.missing = [f for f in range(first, last + 1) if f not in have]
         self.first_frame, self.last_frame = first, last
-        if self.missing and not allow_missing:
+        # what the first picture's header says of time (EXR/DPX): a timecode, and a rate used
+        # when the caller gives none
+        header = image_header(pattern.path(present[0])) if present else {"timecode": None, "rate": None}
+        self.start_timecode: str | None = start_timecode or header["timecode"]
+        if rate is None and header["rate"] is not None:
+            self.rate = exact_rate(header["rate"])
+        self.on_bad_frame = on_bad_frame
+        # frames left out or held, and why: missing/empty ones now, unreadable ones when read
+        self.bad: dict[int, str] = {f: "missing or empty (0 bytes)" for f in self.missing}
+        if self.missing and on_bad_frame == "stop":
             raise MissingFramesError(
-                f"{len(self.missing)} missing or empty frame(s): {_ranges(self.missing)} ({missing_hint})",
-                pattern.display, self.missing)
+                f"{len(self.missing)} missing or empty frame(s): {_ranges(self.missing)} "
+                "(use --on-bad-frame skip or hold to go on)", pattern.display, self.missing)
         if len(self.missing) == last - first + 1:
             raise MediaError("no readable frames in range", pattern.display)
 
@@ -121,34 +131,69 @@ class ImageSequence:
                colorspace: str = "auto") -> Iterator[tuple[int, np.ndarray]]:
         """Yield (index, display-referred RGB uint8) like Movie.frames; index 0 = first frame.
 
-        Missing frames (when allowed) repeat the previous frame, so cuts are not invented at holes.
+        Bad frames (missing, empty or unreadable) follow the sequence's policy: `stop` raises one
+        line naming the frame, `skip` leaves the index out, `hold` repeats the previous good frame
+        (the next good one at the head), so cuts are not invented at holes. `self.bad` says why.
         """
         stop = self.frame_count if stop is None else min(stop, self.frame_count)
         held: np.ndarray | None = None
-        missing = set(self.missing)
         for index in range(start, stop):
             number = self.first_frame + index
-            if number in missing:
+            image = self.display_or_none(number, size, colorspace)
+            if image is not None:
+                held = image
+                yield index, image
+            elif self.on_bad_frame == "hold":
                 if held is None:
-                    held = self._first_readable(number, size, colorspace)
+                    held = self._next_good(number, size, colorspace)
                 yield index, held
-                continue
-            held = self.read_display(number, size, colorspace)
-            yield index, held
 
-    def thumbnails(self, size: tuple[int, int], colorspace: str = "auto") -> Iterator[tuple[int, np.ndarray]]:
+    def display_or_none(self, number: int, size: tuple[int, int] | None, colorspace: str) -> np.ndarray | None:
+        """A frame as display RGB uint8, or None for a bad frame the policy lets pass (recorded in `bad`)."""
+        if number in self.bad:
+            return None
+        try:
+            return self.read_display(number, size, colorspace)
+        except MediaError as exc:
+            return self._bad(number, exc)
+
+    def read_or_none(self, number: int) -> tuple[np.ndarray, dict] | None:
+        """A frame's pixels and metadata, or None for a bad frame the policy lets pass (for writers,
+        `hold` leaves the frame out too: an operator never writes a picture it did not read)."""
+        if number in self.bad:
+            return None
+        try:
+            return self.read(number)
+        except MediaError as exc:
+            return self._bad(number, exc)
+
+    def _bad(self, number: int, exc: MediaError) -> None:
+        if self.on_bad_frame == "stop":
+            raise MediaError(f"frame {number}: {exc.problem} (use --on-bad-frame skip or hold to go on)",
+                             self.path) from None
+        self.bad[number] = exc.problem
+        return None
+
+    def bad_frame_notes(self) -> list[str]:
+        """One line per frame left out or held, for a result's notes."""
+        verb = "held (previous frame used)" if self.on_bad_frame == "hold" else "skipped"
+        return [f"frame {n} {verb}: {why}" for n, why in sorted(self.bad.items())]
+
+    def thumbnails(self, size: tuple[int, int], colorspace: str = "auto", start: int = 0,
+                   stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
         """Like Movie.thumbnails: Y'CbCr float32 HxWx3 at `size`, from the display-referred frames."""
         import av
 
         from .movie import _yuv444_thumbnail
 
-        for index, rgb8 in self.frames(colorspace=colorspace):
+        for index, rgb8 in self.frames(start, stop, colorspace=colorspace):
             yield index, _yuv444_thumbnail(av.VideoFrame.from_ndarray(rgb8, format="rgb24"), size)
 
-    def _first_readable(self, number, size, colorspace) -> np.ndarray:
+    def _next_good(self, number, size, colorspace) -> np.ndarray:
         for n in range(number, self.last_frame + 1):
-            if n not in self.missing:
-                return self.read_display(n, size, colorspace)
+            image = self.display_or_none(n, size, colorspace)
+            if image is not None:
+                return image
         raise MediaError("no readable frames in range", self.path)
 
     def read(self, number: int) -> tuple[np.ndarray, dict]:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+import uuid
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -88,11 +89,18 @@ class Manifest:
 
 
 def manifests() -> dict[str, Manifest]:
-    found = {}
-    for item in resources.files("rushes.manifests").iterdir():
-        if item.name.endswith(".toml"):
-            m = Manifest.from_toml(tomllib.loads(item.read_text(encoding="utf-8")))
-            found[m.id] = m
+    """rushes' own model manifests, and those plug-ins add through `rushes_model_manifests`."""
+    from ..operators import plugin_manager
+
+    folders = [resources.files("rushes.manifests")]
+    for batch in plugin_manager().hook.rushes_model_manifests():
+        folders += [Path(folder) for folder in batch]
+    found: dict[str, Manifest] = {}
+    for folder in folders:
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):
+            if item.name.endswith(".toml"):
+                m = Manifest.from_toml(tomllib.loads(item.read_text(encoding="utf-8")))
+                found.setdefault(m.id, m)  # rushes' own come first and cannot be replaced
     return dict(sorted(found.items()))
 
 
@@ -133,19 +141,33 @@ class ModelStore:
             return "missing"
         return self._check_entry(m, entry) or "ready"
 
-    def _check_entry(self, m: Manifest, entry: Path) -> str | None:
+    def _check_entry(self, m: Manifest, entry: Path, full: bool = True) -> str | None:
+        """What is wrong with an entry, or None. `full` hashes every file; otherwise a file whose
+        size and mtime match the record's is taken as unchanged and only the others are hashed
+        (a file that hashes right gets its new stamp recorded, so the next check is cheap again)."""
         try:
             record = json.loads((entry / ENTRY_FILE).read_text())
         except (OSError, ValueError):
             return "corrupt: unreadable entry record"
         if record.get("artifact_sha256") != m.sha256 or record.get("converter_version") != m.converter_version:
             return "stale: made from another artifact or converter version"
+        stamps = record.get("stamps")
+        stamps = dict(stamps) if isinstance(stamps, dict) else {}
+        changed = False
         for name, digest in record.get("files", {}).items():
             path = entry / name
-            if not path.exists():
+            try:
+                stamp = _stamp(path)
+            except FileNotFoundError:
                 return f"corrupt: {name} is missing"
+            if not full and stamps.get(name) == stamp:
+                continue
             if sha256_of(path) != digest:
                 return f"corrupt: {name} does not match its recorded hash"
+            changed |= stamps.get(name) != stamp
+            stamps[name] = stamp
+        if changed:
+            _rewrite_record(entry, {**record, "stamps": stamps})
         return None
 
     def path(self, model_id: str, name: str, progress: Progress | None = None) -> Path:
@@ -165,7 +187,9 @@ class ModelStore:
         m = self.manifest(model_id)
         entry = self.entry_dir(model_id)
         if (entry / ENTRY_FILE).exists():
-            problem = self._check_entry(m, entry)
+            # on use only sizes and mtimes are compared: hashing every file costs 0.1-0.3 s a job.
+            # Fetching and `rushes models verify` (status) hash them all.
+            problem = self._check_entry(m, entry, full=False)
             if problem is None:
                 return entry
             (progress or _quiet)(f"{model_id}: {problem}; rebuilding")
@@ -228,8 +252,10 @@ class ModelStore:
             missing = [o for o in m.outputs if o not in files]
             if missing:
                 raise ModelError(f"{m.id}: converter did not write {', '.join(missing)}")
+            # renaming the folder into place keeps each file's size and mtime
             record = {"id": m.id, "artifact": m.requirement, "artifact_sha256": m.sha256,
-                      "converter_version": m.converter_version, "files": files}
+                      "converter_version": m.converter_version, "files": files,
+                      "stamps": {name: _stamp(work / name) for name in files}}
             (work / ENTRY_FILE).write_text(json.dumps(record, indent=2))
             entry = self.entry_dir(m.id)
             if entry.exists():
@@ -250,6 +276,23 @@ class ModelStore:
 
 def _quiet(message: str) -> None:
     pass
+
+
+def _stamp(path: Path) -> list[int]:
+    """[size, mtime_ns] of a file: what a cheap check compares with the entry record."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _rewrite_record(entry: Path, record: dict[str, Any]) -> None:
+    """Replace an entry's record in one step; a cache folder that cannot be written keeps the old one
+    (its files are then hashed on each use, as before)."""
+    tmp = entry / f".{ENTRY_FILE}.{uuid.uuid4().hex}.part"  # jobs in two threads may both rewrite it
+    try:
+        tmp.write_text(json.dumps(record, indent=2))
+        os.replace(tmp, entry / ENTRY_FILE)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def _pip_download(m: Artifact, dest: Path) -> Path:

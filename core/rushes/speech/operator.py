@@ -1,44 +1,37 @@
 """speech.vad and speech.transcribe: where people speak, what they say, as frame-accurate subtitles."""
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from ..media import AudioSource, exact_rate, open_audio
 from ..operators import Context, Operator, Param
 from ..results import SpeechClock, SpeechRegions, Transcript
 from .vad import SAMPLE_RATE, RegionRules, SileroVad, speech_regions
 
-MODELS = {"tiny.en": "whisper-tiny-en", "base": "whisper-base"}
+if TYPE_CHECKING:  # media I/O imports PyAV; listing operators must not
+    from ..media import AudioSource
 
-AUDIO_PARAMS = (
-    Param("audio_stream", int, 0, "Audio stream", "which audio stream of the file to use (0: the first)",
-          min=0, max=63),
-    Param("fps", float, 24.0, "Frame rate", "frame rate for frame numbers of files without pictures "
-          "(movies use their own; 23.976 means 24000/1001)", min=1.0, max=240.0),
-)
+MODELS = {"tiny.en": "whisper-tiny-en", "base": "whisper-base"}
 
 
 def vad_params(min_silence: float, pad: float) -> tuple[Param, ...]:
     return (
         Param("threshold", float, 0.5, "Speech threshold", "Silero VAD probability above which a window is speech",
-              min=0.05, max=0.95),
-        Param("min_speech", float, 0.25, "Shortest speech (s)", "speech shorter than this is ignored", min=0.0, max=10.0),
+              min=0.05, max=0.95, step=0.05, advanced=True),
+        Param("min_speech", float, 0.25, "Shortest speech (s)", "speech shorter than this is ignored", min=0.0, max=10.0,
+              unit="s", advanced=True),
         Param("min_silence", float, min_silence, "Shortest pause (s)", "a region ends after this much silence",
-              min=0.05, max=10.0),
-        Param("pad", float, pad, "Padding (s)", "added before and after each region", min=0.0, max=2.0),
+              min=0.05, max=10.0, unit="s", advanced=True),
+        Param("pad", float, pad, "Padding (s)", "added before and after each region", min=0.0, max=2.0,
+              unit="s", advanced=True),
     )
 
 
 class SpeechOperator(Operator):
     inputs = ("audio", "movie")
     network = True
-
-    def open_input(self, path: str, params: dict[str, Any]) -> AudioSource:
-        return open_audio(path, params["audio_stream"], exact_rate(Fraction(str(params["fps"]))))
 
     @staticmethod
     def rules(params: dict[str, Any]) -> RegionRules:
@@ -71,11 +64,16 @@ class SpeechVad(SpeechOperator):
     summary = "Find where people speak (Silero VAD): regions in seconds and frames, as markers"
     result = "SpeechRegions"
     output_stem = "speech"
-    params = (*vad_params(0.5, 0.2), *AUDIO_PARAMS)
+    cancel_unit = "second"  # of audio
+    params = vad_params(0.5, 0.2)
+
+    @classmethod
+    def needs_device(cls, params: dict[str, Any]) -> bool:
+        return False  # Silero runs on one CPU thread: it must not hold a GPU (or the CPU) from a network job
 
     def run(self, media: AudioSource, params: dict[str, Any], ctx: Context) -> SpeechRegions:
         regions, total = self.find_speech(media, params, ctx, 1.0)
-        settings = {k: params[k] for k in ("threshold", "min_speech", "min_silence", "pad", "audio_stream")}
+        settings = {k: params[k] for k in ("threshold", "min_speech", "min_silence", "pad")}
         return SpeechRegions(self.clock(media, total / SAMPLE_RATE),
                              [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in regions], settings)
 
@@ -85,24 +83,26 @@ class SpeechTranscribe(SpeechOperator):
     summary = "Transcribe dialogue (Whisper) into a timed transcript and frame-accurate SRT/WebVTT subtitles"
     result = "Transcript"
     output_stem = "transcript"
+    cancel_unit = "block"  # of audio, up to 4 minutes, between speech pauses
     params = (
         Param("model", str, "tiny.en", "Model", "tiny.en: English, fastest; base: 99 languages, "
               "language detection and translation to English", choices=tuple(MODELS)),
         Param("language", str, "auto", "Language", "spoken language code (en, fr, de, ...); auto: detect "
-              "(tiny.en is always English)"),
+              "(tiny.en is always English)", widget="language"),
         Param("task", str, "transcribe", "Task", "transcribe in the spoken language, or translate to English "
-              "(base only)", choices=("transcribe", "translate")),
+              "(base only)", choices=("transcribe", "translate"),
+              enabled_if=("model", "==", "base")),
         Param("beam_size", int, 5, "Beam size", "decoding beams: more is slower and slightly more accurate",
-              min=1, max=10),
+              min=1, max=10, advanced=True),
         Param("max_chars", int, 42, "Characters per line", "longest subtitle line", min=10, max=200),
         Param("max_lines", int, 2, "Lines per subtitle", "most lines in one subtitle", min=1, max=5),
         Param("min_duration", float, 0.833, "Shortest subtitle (s)", "subtitles are held at least this long "
-              "when the next one leaves room", min=0.0, max=10.0),
+              "when the next one leaves room", min=0.0, max=10.0, unit="s"),
         Param("max_duration", float, 7.0, "Longest subtitle (s)", "a subtitle is split before it runs longer",
-              min=0.5, max=30.0),
-        Param("gap_frames", int, 2, "Gap (frames)", "frames left clear between two subtitles", min=0, max=24),
+              min=0.5, max=30.0, unit="s"),
+        Param("gap_frames", int, 2, "Gap (frames)", "frames left clear between two subtitles", min=0, max=24,
+              unit="frames"),
         *vad_params(1.0, 0.4),
-        *AUDIO_PARAMS,
     )
 
     def run(self, media: AudioSource, params: dict[str, Any], ctx: Context) -> Transcript:
@@ -138,7 +138,7 @@ class SpeechTranscribe(SpeechOperator):
         words = [w for s in segments for w in s.words]
         settings = {k: params[k] for k in ("model", "language", "task", "beam_size", "max_chars", "max_lines",
                                            "min_duration", "max_duration", "gap_frames", "threshold",
-                                           "min_silence", "audio_stream")}
+                                           "min_silence")}
         return Transcript(clock, language or "und", probability, params["model"], params["task"], segments,
                           build_subtitles(words, clock.rate, style, clock.first_frame), settings, notes)
 

@@ -200,14 +200,20 @@ class SpeechSynthesize(Operator):
     inputs = ("text",)
     result = "VoiceLines"
     output_stem = "voice"
+    writes_media = ("audio",)
+    cancel_unit = "line"
     network = True
     params = (
         Param("engine", str, "auto", "Engine", "auto: Piper when installed, else flite; piper; flite",
               choices=("auto", "piper", "flite")),
-        Param("speed", float, 1.0, "Speed", "speaking rate (1: the voice's own)", min=0.5, max=2.0),
+        Param("speed", float, 1.0, "Speed", "speaking rate (1: the voice's own)", min=0.5, max=2.0, step=0.05),
         Param("gap", float, 0.5, "Pause between lines (s)", "silence between lines in the combined file",
-              min=0.0, max=10.0),
+              min=0.0, max=10.0, unit="s"),
     )
+
+    @classmethod
+    def needs_device(cls, params: dict[str, Any]) -> bool:
+        return False  # Piper and flite speak on the CPU, in their own process: no device to hold
 
     def open_input(self, path: str, params: dict[str, Any]) -> Script:
         return read_script(path)

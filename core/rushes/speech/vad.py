@@ -37,9 +37,12 @@ class SileroVad:
 
     def __init__(self, model_dir: Path, device: str = "cpu"):
         from ..devices import onnx_session
+        from ..modelstore.loaded import load_weights
 
-        # one thread: the model is tiny and the windows are sequential; more threads only add overhead
-        self.session = onnx_session(Path(model_dir) / "silero_vad_v6.onnx", "cpu", threads=1)
+        # one thread: the model is tiny and the windows are sequential; more threads only add overhead.
+        # The session holds no state between calls (h and c are passed in), so jobs can share it.
+        onnx = Path(model_dir) / "silero_vad_v6.onnx"
+        self.session = load_weights(onnx, ("silero-vad", "cpu", 1), lambda: onnx_session(onnx, "cpu", threads=1))
 
     def probabilities(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """Yield arrays of window probabilities as chunks arrive; the last partial window is zero-padded."""

@@ -68,15 +68,19 @@ class Transcriber:
     def __init__(self, model_dir: Path, device: str = "cpu", threads: int = 0):
         from faster_whisper import WhisperModel
 
+        from ..modelstore.loaded import load_weights
+
+        weights = Path(model_dir) / "model.bin"
         if device.startswith("cuda:"):
             import ctranslate2
 
             if ctranslate2.get_cuda_device_count() > 0:
-                self.model = WhisperModel(str(model_dir), device="cuda", device_index=int(device[5:]),
-                                          compute_type="float16")
+                self.model = load_weights(weights, ("whisper", device, "float16"), lambda: WhisperModel(
+                    str(model_dir), device="cuda", device_index=int(device[5:]), compute_type="float16"))
                 return
-        self.model = WhisperModel(str(model_dir), device="cpu", compute_type="int8",
-                                  cpu_threads=threads or (os.cpu_count() or 1))
+        threads = threads or (os.cpu_count() or 1)
+        self.model = load_weights(weights, ("whisper", "cpu", "int8", threads), lambda: WhisperModel(
+            str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads))
 
     @property
     def multilingual(self) -> bool:

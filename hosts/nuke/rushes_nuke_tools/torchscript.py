@@ -1,8 +1,10 @@
-"""TorchScript export of an upscaler for Nuke's Inference node (via CatFileCreator).
+"""TorchScript export of a gan.upscale model for Nuke's Inference node (via CatFileCreator).
 
 The exported module has one input and one output tensor, [1, 3, H, W] -> [1, 3, sH, sW]. With
 `colorspace="linear"` (Nuke's working space) it encodes scene-linear RGB to sRGB with highlight
-headroom, upscales, and decodes back, so it drops straight into a linear comp.
+headroom, upscales, and decodes back, so it drops straight into a linear comp. Padding and the
+network's native factor come from rushes.gan.upscale, so the export pads and crops exactly as
+`rushes run gan.upscale` does.
 """
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .convert import MODELS, build
+from rushes.gan.constants import MODELS
+from rushes.gan.convert import build
+from rushes.gan.upscale import NATIVE_SCALE, PAD
 
 
 class _NukeUpscaler(nn.Module):
@@ -22,6 +26,8 @@ class _NukeUpscaler(nn.Module):
         self.linear = linear
         self.scale = scale
         self.headroom = headroom
+        self.pad = PAD
+        self.native = NATIVE_SCALE
 
     def _encode(self, x: torch.Tensor) -> torch.Tensor:
         x = x / self.headroom
@@ -36,9 +42,10 @@ class _NukeUpscaler(nn.Module):
         if self.linear:
             x = self._encode(x)
         h, w = x.shape[2], x.shape[3]
-        x = F.pad(x, (10, 10, 10, 10), mode="reflect")
-        y = self.net(x)[:, :, 40:40 + 4 * h, 40:40 + 4 * w]
-        if self.scale != 4:
+        p, s = self.pad, self.native
+        x = F.pad(x, (p, p, p, p), mode="reflect")
+        y = self.net(x)[:, :, p * s:p * s + s * h, p * s:p * s + s * w]
+        if self.scale != s:
             y = F.interpolate(y, size=(h * self.scale, w * self.scale), mode="bicubic", align_corners=False,
                               antialias=True)
         if self.linear:
@@ -48,7 +55,8 @@ class _NukeUpscaler(nn.Module):
 
 def export_torchscript(model_dir: Path, model: str, out: Path, scale: int = 4, colorspace: str = "linear",
                        headroom: float = 1.0) -> Path:
-    """Write `out` (.pt): a scripted upscaler ready for CatFileCreator."""
+    """Write `out` (.pt): a scripted upscaler ready for CatFileCreator; `model_dir` is the
+    model store's realesrgan entry."""
     net = build(MODELS[model], model_dir / f"{model}.pt")
     module = torch.jit.script(_NukeUpscaler(net, colorspace == "linear", scale, float(headroom)).eval())
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""The TorchScript export for Nuke's Inference node: one tensor in, one out, same pictures."""
+"""`rushes hosts nuke export-torchscript`: a TorchScript module for Nuke's Inference node, one
+tensor in and one out, that gives the same pictures as gan.upscale."""
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ import torch
 
 from rushes.media import color
 
-DATA = Path(__file__).parents[1] / "data" / "realesrgan"
+DATA = Path(__file__).parents[2] / "data" / "realesrgan"
 
 
 def read_png(path):
@@ -19,10 +20,11 @@ def read_png(path):
 def export(tmp_path, store, *extra):
     store.ensure("realesrgan")
     out = tmp_path / "esr.pt"
-    proc = subprocess.run([sys.executable, "-m", "rushes.cli", "models", "export-torchscript", "gan.upscale",
+    proc = subprocess.run([sys.executable, "-m", "rushes.cli", "hosts", "nuke", "export-torchscript",
                            "--model", "realesr-animevideov3", "--out", str(out), *extra],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+    assert "TorchScript for Nuke written to" in proc.stdout
     return torch.jit.load(str(out)).eval()
 
 
@@ -46,3 +48,14 @@ def test_linear_export_round_trips_linear_light(tmp_path, store):
     back = y.reshape(40, 2, 40, 2, 3).mean(axis=(1, 3))
     assert lin.max() > 1.5 and back.max() > 1.5  # above-1 values survive
     assert np.median(np.abs(back - lin) / np.maximum(lin, 0.05)) < 0.1
+
+
+def test_the_export_is_a_host_verb_not_a_models_action(tmp_path):
+    listed = subprocess.run([sys.executable, "-m", "rushes.cli", "hosts"], capture_output=True, text=True)
+    assert listed.returncode == 0 and "rushes hosts nuke export-torchscript" in listed.stdout
+    old = subprocess.run([sys.executable, "-m", "rushes.cli", "models", "export-torchscript", "gan.upscale",
+                          "--out", str(tmp_path / "x.pt")], capture_output=True, text=True)
+    assert old.returncode == 2 and "invalid choice" in old.stderr
+    bad = subprocess.run([sys.executable, "-m", "rushes.cli", "hosts", "nuke", "export-torchscript",
+                          "--model", "nope", "--out", str(tmp_path / "x.pt")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "realesr-animevideov3" in bad.stderr and not (tmp_path / "x.pt").exists()
