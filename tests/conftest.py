@@ -59,3 +59,41 @@ def bad_movies(tmp_path, sample_clip) -> dict[str, Path]:
     data = sample_clip.read_bytes()
     corrupt.write_bytes(data[: len(data) // 2])
     return {"empty": empty, "text": text, "corrupt": corrupt}
+
+
+@pytest.fixture()
+def plugin_package(tmp_path, monkeypatch):
+    """Install a third-party rushes plug-in for one test, the way a studio package is installed: a
+    module and its dist-info (entry point group `rushes`) on sys.path, found by discovery.
+
+    `install(module_name, source)` returns the imported module (its folder as `.site`, for a
+    subprocess's PYTHONPATH); at the end it is gone and discovery forgets it.
+    """
+    import importlib
+    import textwrap
+
+    from rushes.operators import discover, reset_discovery
+
+    added: list[str] = []
+
+    def install(module: str, source: str):
+        root = tmp_path / f"site-{module}"
+        root.mkdir()
+        (root / f"{module}.py").write_text(textwrap.dedent(source))
+        dist = root / f"{module}-1.0.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 1.0\n")
+        (dist / "entry_points.txt").write_text(f"[rushes]\n{module} = {module}\n")
+        monkeypatch.syspath_prepend(str(root))
+        importlib.invalidate_caches()
+        reset_discovery()  # discovery is cached per process; this distribution appeared after
+        discover()
+        added.append(module)
+        loaded = sys.modules[module]
+        loaded.site = root
+        return loaded
+
+    yield install
+    for module in added:
+        sys.modules.pop(module, None)
+    reset_discovery()  # later tests must not see it

@@ -2,10 +2,7 @@
 their JSON Schemas, OTIO that links image sequences, and a plug-in that adds a writer."""
 from __future__ import annotations
 
-import importlib
 import json
-import sys
-import textwrap
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,7 +13,7 @@ import rushes
 from rushes import schemas
 from rushes.interchange import read_result
 from rushes.media import read_image, write_image
-from rushes.operators import CONDITIONS, INPUT_KINDS, WIDGETS, Operator, Param, describe_all, discover, reset_discovery
+from rushes.operators import CONDITIONS, INPUT_KINDS, WIDGETS, Operator, Param, describe_all, discover
 
 DATA = Path(__file__).parent / "data"
 
@@ -152,8 +149,10 @@ def test_otio_of_an_image_sequence_links_its_frames(tmp_path, edit_clip):
     assert clips[1].source_range.start_time.value == json.loads((out / "shots.json").read_text())["cuts"][0]
 
 
-def test_a_plugin_package_adds_a_writer_to_a_builtin_kind(tmp_path, monkeypatch, edit_clip):
-    (tmp_path / "studio_writers.py").write_text(textwrap.dedent('''
+def test_a_plugin_package_adds_a_writer_and_a_model_manifest(plugin_package, edit_clip):
+    plugin = plugin_package("studio_writers", '''
+        import os
+
         from rushes.hookspecs import hookimpl
 
         def to_text(cuts):
@@ -165,30 +164,18 @@ def test_a_plugin_package_adds_a_writer_to_a_builtin_kind(tmp_path, monkeypatch,
 
         @hookimpl
         def rushes_model_manifests():
-            import os
             return [os.path.join(os.path.dirname(__file__), "studio_models")]
-    '''))
-    (tmp_path / "studio_models").mkdir()
+    ''')
+    (plugin.site / "studio_models").mkdir()
     vad = (Path(__file__).parent.parent / "models" / "silero-vad.toml").read_text()
-    (tmp_path / "studio_models" / "studio-vad.toml").write_text(vad.replace('id = "silero-vad"', 'id = "studio-vad"'))
-    dist = tmp_path / "studio_writers-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: studio-writers\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[rushes]\nwriters = studio_writers\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    importlib.invalidate_caches()
-    reset_discovery()
-    try:
-        shots = discover()["detect.shots"]
-        assert "shots.shots.txt" in shots.describe()["writes"]["results"]
-        out = rushes.run("detect.shots", edit_clip[0], tmp_path / "out", {"method": "fast"})
-        lines = (out.out_dir / "shots.shots.txt").read_text().splitlines()
-        cuts = read_result(json.loads((out.out_dir / "shots.json").read_text()))
-        assert lines == [f"{s.start} {s.end}" for s in cuts.shots] and len(lines) >= 7
-        assert cuts.rate == Fraction(25)
-        from rushes.modelstore import ModelStore
+    (plugin.site / "studio_models" / "studio-vad.toml").write_text(vad.replace('id = "silero-vad"', 'id = "studio-vad"'))
+    shots = discover()["detect.shots"]
+    assert "shots.shots.txt" in shots.describe()["writes"]["results"]
+    out = rushes.run("detect.shots", edit_clip[0], plugin.site / "out", {"method": "fast"})
+    lines = (out.out_dir / "shots.shots.txt").read_text().splitlines()
+    cuts = read_result(json.loads((out.out_dir / "shots.json").read_text()))
+    assert lines == [f"{s.start} {s.end}" for s in cuts.shots] and len(lines) >= 7
+    assert cuts.rate == Fraction(25)
+    from rushes.modelstore import ModelStore
 
-        assert ModelStore().manifest("studio-vad").sha256 == ModelStore().manifest("silero-vad").sha256
-    finally:
-        sys.modules.pop("studio_writers", None)
-        reset_discovery()
+    assert ModelStore().manifest("studio-vad").sha256 == ModelStore().manifest("silero-vad").sha256

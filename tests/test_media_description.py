@@ -172,18 +172,23 @@ def test_a_studio_colour_space_from_ocio_and_close_names_for_a_typo(tmp_path, st
     folder.mkdir()
     camera, _ = read_image(DATA / "photos" / "camera.png")
     linear = color.convert(np.repeat(camera[80:104, 200:232], 3, axis=2), color.SRGB, color.LINEAR_REC709)
-    write_image(folder / "sh040.1001.exr", linear.astype(np.float32), fmt="half", channels=["R", "G", "B"])
-    env = {"OCIO": "ocio://studio-config-latest"}
+    studio = "ocio://studio-config-latest"
+    logc = "ARRI LogC3 (EI800)"  # a camera space the studio config has and the built-in one lacks
+    with color.using_config(studio):
+        plate = color.convert(linear, color.LINEAR_REC709, logc)
+    write_image(folder / "sh040.1001.exr", plate.astype(np.float32), fmt="half", channels=["R", "G", "B"])
     proc = cli("run", "gan.upscale", folder / "sh040.1001.exr", "--out", tmp_path / "up", "-q",
-               "--colorspace", "Linear Rec.709 (sRGB)", env=env)
+               "--colorspace", logc, env={"OCIO": studio})
     assert proc.returncode == 0, proc.stderr
     up, meta = read_image(tmp_path / "up" / "sh040.1001.exr")
     assert meta["format"] == "half" and up.shape == (96, 128, 3)
-    assert abs(float(up.mean()) - float(linear.mean())) < 0.05 * float(linear.mean()) + 0.01  # stayed linear
+    assert abs(float(up.mean()) - float(plate.mean())) < 0.03  # came back in LogC, not in another encoding
     doc = json.loads((tmp_path / "up" / "frames.json").read_text())
-    assert doc["media"]["ocio_config"] == "ocio://studio-config-latest"
+    assert doc["media"]["ocio_config"] == studio and doc["media"]["colorspace"] == logc
+    one_line(cli("run", "gan.upscale", folder / "sh040.1001.exr", "--out", tmp_path / "bad", "--colorspace", logc),
+             f"unknown colour space '{logc}' in ocio://default")  # without $OCIO it is not there
     one_line(cli("run", "gan.upscale", folder / "sh040.1001.exr", "--out", tmp_path / "bad", "--colorspace",
-                 "ACEScgg", env=env), "unknown colour space 'ACEScgg'", "ACEScg")
+                 "ARRI LogC3 (EI80)", env={"OCIO": studio}), "close: 'ARRI LogC3 (EI800)'")
     one_line(cli("run", "gan.upscale", folder / "sh040.1001.exr", "--out", tmp_path / "bad", "--ocio",
                  tmp_path / "no such config.ocio"), "cannot load the OpenColorIO config")
     assert not (tmp_path / "bad").exists()

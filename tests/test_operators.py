@@ -1,12 +1,7 @@
-import importlib
-import sys
-import textwrap
-
 import pytest
 
 from rushes import Operator, ParameterError, UnknownOperatorError, discover, get_operator
 from rushes.detect.shots import DetectShots
-from rushes.operators import reset_discovery
 
 
 def test_builtin_operator_is_discovered_through_the_entry_point_group():
@@ -17,8 +12,8 @@ def test_builtin_operator_is_discovered_through_the_entry_point_group():
     assert discover()["detect.shots"] is DetectShots
 
 
-def test_third_party_operator_package_is_discovered(tmp_path, monkeypatch):
-    (tmp_path / "studio_ops.py").write_text(textwrap.dedent('''
+def test_third_party_operator_package_is_discovered(plugin_package):
+    plugin_package("studio_ops", '''
         from rushes import Operator, Param
         from rushes.hookspecs import hookimpl
 
@@ -33,21 +28,10 @@ def test_third_party_operator_package_is_discovered(tmp_path, monkeypatch):
         @hookimpl
         def rushes_operators():
             return [Slate]
-    '''))
-    dist = tmp_path / "studio_ops-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: studio-ops\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[rushes]\nstudio = studio_ops\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    importlib.invalidate_caches()
-    reset_discovery()  # discovery is cached per process; this distribution appeared after
-    try:
-        ops = discover()
-        assert "studio.slate" in ops and "detect.shots" in ops
-        assert ops["studio.slate"].resolve_params({"frames": "12"}) == {"frames": 12}
-    finally:
-        sys.modules.pop("studio_ops", None)
-        reset_discovery()  # later tests must not see it
+    ''')
+    ops = discover()
+    assert "studio.slate" in ops and "detect.shots" in ops
+    assert ops["studio.slate"].resolve_params({"frames": "12"}) == {"frames": 12}
 
 
 def test_parameters_are_coerced_and_checked():

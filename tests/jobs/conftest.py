@@ -7,9 +7,6 @@ another process). While it waits, the test kills, cancels or times it out.
 """
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -117,29 +114,16 @@ def rushes_operators():
 
 
 @pytest.fixture()
-def gated_ops(tmp_path, monkeypatch):
+def gated_ops(plugin_package):
     """The `rushes_test_gated` package on sys.path, found through the entry point group; yields its
     module (gates, arrivals). `gated_ops.site` is the folder to put on a subprocess's PYTHONPATH."""
-    root = tmp_path / "site"
-    root.mkdir()
-    (root / "rushes_test_gated.py").write_text(textwrap.dedent(GATED_OPS))
-    dist = root / "rushes_test_gated-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: rushes-test-gated\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[rushes]\ngated = rushes_test_gated\n")
-    monkeypatch.syspath_prepend(str(root))  # taken off sys.path again when the test ends
-    importlib.invalidate_caches()
-    from rushes.operators import discover, reset_discovery
+    from rushes.operators import discover
 
-    reset_discovery()  # discovery is cached per process; this distribution appeared after
+    module = plugin_package("rushes_test_gated", GATED_OPS)
     assert "test.gated" in discover()
-    module = sys.modules["rushes_test_gated"]
-    module.site = root
     yield module
     for event in list(module._gates.values()):
         event.set()  # no run is left waiting
-    sys.modules.pop("rushes_test_gated", None)
-    reset_discovery()
 
 
 @pytest.fixture()

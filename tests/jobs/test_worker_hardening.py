@@ -1,6 +1,5 @@
 """The local worker under abuse: a second worker, bursts, malformed requests, odd inputs, stuck jobs."""
 import http.client
-import importlib
 import json
 import os
 import socket
@@ -8,7 +7,6 @@ import stat
 import struct
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 import types
@@ -533,24 +531,13 @@ def rushes_operators():
 
 
 @pytest.fixture()
-def stuck_ops(tmp_path, monkeypatch):
+def stuck_ops(plugin_package):
     """A third-party operator package (test.stuck) on sys.path, found through the entry point group."""
-    root = tmp_path / "site"
-    root.mkdir()
-    (root / "rushes_test_stuck.py").write_text(textwrap.dedent(STUCK_OPS))
-    dist = root / "rushes_test_stuck-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: rushes-test-stuck\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[rushes]\nstuck = rushes_test_stuck\n")
-    monkeypatch.syspath_prepend(str(root))  # taken off sys.path again when the test ends
-    importlib.invalidate_caches()
-    from rushes.operators import discover, reset_discovery
+    from rushes.operators import discover
 
-    reset_discovery()  # discovery is cached per process; this distribution appeared after
+    module = plugin_package("rushes_test_stuck", STUCK_OPS)
     assert "test.stuck" in discover()
-    yield sys.modules["rushes_test_stuck"]
-    sys.modules.pop("rushes_test_stuck", None)
-    reset_discovery()
+    yield module
 
 
 def release(fifo: Path) -> None:

@@ -23,18 +23,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import ModelError
+from ..outputs import sha256_file
 
 WHEELHOUSE_ENV = "RUSHES_WHEELHOUSE"
 CACHE_ENV = "RUSHES_CACHE"
 ENTRY_FILE = "entry.json"
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+sha256_of = sha256_file  # one hash for model files and for output files (rushes.outputs)
 
 
 @dataclass(frozen=True)
