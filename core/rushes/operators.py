@@ -76,8 +76,9 @@ class Param:
             return True
         other, cond, value = self.enabled_if
         current = values.get(other)
-        return {"==": current == value, "!=": current != value,
-                "in": current in (value or ()), "not in": current not in (value or ())}[cond]
+        if cond in ("in", "not in"):
+            return (current in (value or ())) == (cond == "in")
+        return (current == value) == (cond == "==")
 
     def coerce(self, value: Any) -> Any:
         """Turn a user value (often a string from a command line or a host knob) into a checked value."""
