@@ -373,19 +373,13 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         print("rushes: output closed early (broken pipe)", file=sys.stderr)
         return 2
-    except OSError as exc:  # conditions the user can fix: a full disk, a name too long, permissions
+    except Exception as exc:  # an internal error: one line, the traceback only on request
         from .outputs import USER_FIXABLE, os_problem
 
-        if exc.errno in USER_FIXABLE:
+        if isinstance(exc, OSError) and exc.errno in USER_FIXABLE:  # a full disk, a name too long, permissions
             where = f"{exc.filename}: " if exc.filename else ""
             print(f"rushes: error: {where}{os_problem(exc)}", file=sys.stderr)
             return 2
-        if os.environ.get("RUSHES_DEBUG"):
-            raise
-        print(f"rushes: internal error: {type(exc).__name__}: {exc} (set RUSHES_DEBUG=1 for details)",
-              file=sys.stderr)
-        return 1
-    except Exception as exc:  # an internal error: one line, the traceback only on request
         if os.environ.get("RUSHES_DEBUG"):
             raise
         print(f"rushes: internal error: {type(exc).__name__}: {exc} (set RUSHES_DEBUG=1 for details)",

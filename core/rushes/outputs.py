@@ -343,9 +343,7 @@ class OutputFolder:
         """The result files (names -> text), put in place with every staged file, interrupts held
         meanwhile, so a Ctrl-C never leaves half a set. Returns the result files' paths."""
         for name, text in texts.items():
-            with self.write(name) as tmp:
-                with open(tmp, "w", encoding="utf-8") as fh:
-                    fh.write(text)
+            self.write_text(name, text)
         with interrupts_deferred():
             self.commit()
         return [self.path / name for name in texts]
@@ -544,10 +542,6 @@ def _remove_tree(path: Path) -> None:
     path.rmdir()
 
 
-_KINDS = {"image": (".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".bmp", ".hdr"),
-          "movie": (".mov", ".mp4", ".mxf", ".mkv"), "audio": (".wav", ".aif", ".aiff", ".flac")}
-
-
 def describe_outputs(names: Iterable[str]) -> list[dict[str, Any]]:
     """Files of a run as hosts want them: numbered pictures grouped into sequences.
 
@@ -557,11 +551,13 @@ def describe_outputs(names: Iterable[str]) -> list[dict[str, Any]]:
     """
     import re
 
+    from .operators import INPUT_KINDS  # the extensions of each kind of media, in one place
+
     singles: list[dict[str, Any]] = []
     sequences: dict[tuple[str, str, int], list[int]] = {}
     for name in names:
         ext = Path(name).suffix.lower()
-        kind = next((k for k, exts in _KINDS.items() if ext in exts), ext.lstrip(".") or "file")
+        kind = next((k for k in ("image", "movie", "audio") if ext in INPUT_KINDS[k]), ext.lstrip(".") or "file")
         m = re.match(r"^(.*?[._])(\d{4,})(\.[^.]+)$", name) if kind == "image" else None
         if m:
             sequences.setdefault((m.group(1), m.group(3), len(m.group(2))), []).append(int(m.group(2)))

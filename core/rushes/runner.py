@@ -61,8 +61,8 @@ def run(operator: str, input_path: str | Path, out_dir: str | Path, params: dict
     with color.using_config(spec.config):
         if spec.colorspace != "auto":
             color.check_colorspace(spec.colorspace)  # one line with close names, before any work
-        return _run(cls, values, spec, input_path, out_dir, progress, cancel_event, models, frame_range,
-                    write_results, device, timeout, events)
+        return _run(cls, values, spec, input_path, out_dir, progress, cancel_event, models, write_results,
+                    device, timeout, events)
 
 
 def combine_ranges(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -77,17 +77,17 @@ def combine_ranges(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tupl
 
 def _run(cls: type, values: dict[str, Any], spec: Any, input_path: str | Path, out_dir: str | Path,
          progress: Callable[[float, str], None] | None, cancel_event: threading.Event | None,
-         models: ModelStore | None, frame_range: tuple[int, int] | None, write_results: bool, device: str,
+         models: ModelStore | None, write_results: bool, device: str,
          timeout: float | None, events: Callable[[ProgressEvent], None] | None) -> RunOutput:
+    """The run itself, with the media description `spec` settled (its frame range included)."""
     operator = cls.name
     op = cls()
     op.media = spec
     media = op.open_input(str(input_path), values)
     output = output_folder(cls, media, values, input_path, out_dir, spec)
-    names = op.outputs(media, values, frame_range)
-    if write_results:
-        names += result_names(cls)
-    output.plan(names)  # refuses names on sources and on files rushes did not write, before any work
+    results = result_names(cls) if write_results else []
+    # refuses names on sources and on files rushes did not write, before any work
+    output.plan(op.outputs(media, values, spec.frame_range) + results)
     out = output.path
     cancel_event = cancel_event or threading.Event()
     timer, expired = None, threading.Event()
@@ -98,12 +98,11 @@ def _run(cls: type, values: dict[str, Any], spec: Any, input_path: str | Path, o
     used = UsedModels(models or ModelStore())
     ctx = Context(progress=progress or (lambda f, m: None),
                   cancel_event=cancel_event,
-                  models=used, out_dir=out, output=output, frame_range=frame_range,
+                  models=used, out_dir=out, output=output, frame_range=spec.frame_range,
                   device=device, events=events, media=spec)
     try:
         result = op.run(media, values, ctx)
-        envelope = run_envelope(cls, values, used.used, media, spec,
-                                output.produced() + (result_names(cls) if write_results else []))
+        envelope = run_envelope(cls, values, used.used, media, spec, output.produced() + results)
         files = (write_result(result, cls.result, output, cls.output_stem, envelope) if write_results
                  else output.write_set({}))
         output.finish("done")
@@ -138,15 +137,16 @@ class UsedModels:
 def describe_media(media: Any, spec: Any = None) -> dict[str, Any]:
     """The media description a result was made with: exact rate, first frame, start timecode, range,
     and how it was read (colour, bad frames, audio stream)."""
-    frame_range = spec.frame_range if spec is not None else None
+    from .media import frame_span
+
     rate = getattr(media, "rate", None)
     info = getattr(media, "info", None)
     timecode = getattr(media, "start_timecode", None) or getattr(info, "start_timecode", None)
     first = getattr(media, "first_frame", None)
-    count = getattr(media, "frame_count", None)
-    whole = (first, first + count) if first is not None and count else None
-    used = whole if frame_range is None or whole is None else (max(whole[0], frame_range[0]),
-                                                               min(whole[1], frame_range[1]))
+    # the frames the run worked on, as the operators themselves take them (sound has no frame count)
+    used = None
+    if getattr(media, "frame_count", None):
+        used = frame_span(media, spec.frame_range if spec is not None else None)
     described = {"rate": {"num": rate.numerator, "den": rate.denominator} if rate is not None else None,
                  "first_frame": first, "start_timecode": timecode,
                  "frame_range": list(used) if used else None}

@@ -120,7 +120,9 @@ class DetectShots(Operator):
         return params["method"] == "transnet"
 
     def run(self, media: Movie | ImageSequence, params: dict[str, Any], ctx: Context) -> Cuts:
-        rng = ctx.frame_range or (media.first_frame, media.first_frame + media.frame_count)
+        from ..media import frame_span
+
+        rng = frame_span(media, ctx.frame_range)
         span = (rng[0] - media.first_frame, rng[1] - media.first_frame)  # indices into the media
         total = max(span[1] - span[0], 1)
         label = "TransNetV2" if params["method"] == "transnet" else "fast"

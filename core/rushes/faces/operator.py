@@ -61,25 +61,25 @@ class DetectFaces(Operator):
 
     def outputs(self, media: Movie | ImageSequence | Still, params: dict[str, Any],
                 frame_range: tuple[int, int] | None) -> list[str]:
-        from ..media import ImageSequence, Still
+        from ..media import ImageSequence, Still, frame_span
 
         if params["anonymize"] == "none":
             return []
         if isinstance(media, Still):
             return [media.path.name]
         if isinstance(media, ImageSequence):
-            return [media.pattern.path(n).name for n in range(*_span(media, frame_range)) if n not in media.bad]
+            return [media.pattern.path(n).name for n in range(*frame_span(media, frame_range)) if n not in media.bad]
         return [f"{media.path.stem}_anonymized.mov"]
 
     def run(self, media: Movie | ImageSequence | Still, params: dict[str, Any], ctx: Context) -> FaceTracks:
-        from ..media import Still, color
+        from ..media import Still, color, frame_span
         from .tracking import link
 
         if ctx.media.colorspace != "auto":
             color.is_display_referred(ctx.media.colorspace)  # unknown names fail before any work
         detect = self._detector(params, ctx)
         per_frame = []
-        start, end = _span(media, ctx.frame_range)
+        start, end = frame_span(media, ctx.frame_range)
         total = end - start
         width = height = 0
         for k, (number, rgb8) in enumerate(self._pictures(media, ctx, (start, end))):
@@ -174,9 +174,3 @@ class DetectFaces(Operator):
                 encode_movie(pictures(), tmp, media.rate, params["encode"], timecode, atomic=False)
             result.notes.append(f"anonymized: {out_dir / name}")
 
-
-def _span(media, frame_range: tuple[int, int] | None) -> tuple[int, int]:
-    """The [start, end) source frames to search: the media's, or the given range."""
-    if frame_range is not None and hasattr(media, "frame_count") and media.frame_count > 1:
-        return frame_range
-    return media.first_frame, media.first_frame + media.frame_count

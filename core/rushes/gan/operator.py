@@ -50,11 +50,11 @@ class GanUpscale(Operator):
 
     def outputs(self, media: Movie | ImageSequence | Still, params: dict[str, Any],
                 frame_range: tuple[int, int] | None) -> list[str]:
-        from ..media import ImageSequence, Still
+        from ..media import ImageSequence, Still, frame_span
 
         if isinstance(media, Still):
             return [media.path.name]
-        todo = [media.first_frame + i for i in _indices(media.frame_count, media.first_frame, frame_range)]
+        todo = range(*frame_span(media, frame_range))
         if isinstance(media, ImageSequence):
             return [media.pattern.path(n).name for n in todo if n not in media.bad]
         names = [_movie_frame(media, params, n) for n in todo]
@@ -63,7 +63,7 @@ class GanUpscale(Operator):
         return names
 
     def run(self, media: Movie | ImageSequence | Still, params: dict[str, Any], ctx: Context) -> Frames:
-        from ..media import ImageSequence, Still, color, encode_movie, read_image, write_image
+        from ..media import ImageSequence, Still, color, encode_movie, frame_span, read_image, write_image
         from .upscale import Network, upscale_pixels
 
         for space in (ctx.media.colorspace, params["working_space"]):
@@ -119,9 +119,8 @@ class GanUpscale(Operator):
                          if (got := media.read_or_none(n)) is not None)
             first_pixels, first_meta = first
             width, height = first_pixels.shape[1] * scale, first_pixels.shape[0] * scale
-            todo = _indices(total, media.first_frame, ctx.frame_range)
-            for done_count, index in enumerate(todo):
-                number = media.first_frame + index
+            todo = range(*frame_span(media, ctx.frame_range))
+            for done_count, number in enumerate(todo):
                 ctx.report(done_count / len(todo), f"{params['model']}: frame {number} ({done_count + 1}/{len(todo)})")
                 name = pattern.path(number).name
                 if number not in media.bad and ctx.output.trusted(name):
@@ -144,17 +143,16 @@ class GanUpscale(Operator):
         display = str(out_dir / f"{stem}.######.{ext}")
         width, height = media.info.width * scale, media.info.height * scale
         meta = {"format": fmt, "channels": ["R", "G", "B"], "colorspace": color.SRGB, "spec": None}
-        todo = _indices(total, media.first_frame, ctx.frame_range)
-        done = {index: ctx.output.trusted(_movie_frame(media, params, media.first_frame + index)) for index in todo}
-        start, stop = (todo[0], todo[-1] + 1) if todo else (0, 0)
+        start, stop = (n - media.first_frame for n in frame_span(media, ctx.frame_range))  # media indices
         for index, rgb8 in media.frames(start, stop):
             number = media.first_frame + index
-            ctx.report((index - start) / max(len(todo), 1), f"{params['model']}: frame {number} "
-                       f"({index - start + 1}/{len(todo)})")
-            if done.get(index):
+            ctx.report((index - start) / max(stop - start, 1), f"{params['model']}: frame {number} "
+                       f"({index - start + 1}/{stop - start})")
+            name = _movie_frame(media, params, number)
+            if ctx.output.trusted(name):
                 resumed.append(number)
                 continue
-            one(rgb8.astype(np.float32) / 255.0, meta, number, _movie_frame(media, params, number))
+            one(rgb8.astype(np.float32) / 255.0, meta, number, name)
         if params["encode"] != "none" and ctx.frame_range is None:
             ctx.report(1.0, f"encoding {params['encode']}")
             movie = f"{stem}_x{scale}.mov"
@@ -165,13 +163,6 @@ class GanUpscale(Operator):
             notes.append(f"movie: {out_dir / movie}")
         return Frames(str(media.path), display, media.first_frame, total, width, height, settings, written,
                       resumed, notes)
-
-
-def _indices(total: int, first: int, frame_range: tuple[int, int] | None) -> list[int]:
-    """Frame indices (0 = first frame) to do: all, or those of a [start, end) source-frame range."""
-    if frame_range is None:
-        return list(range(total))
-    return [i for i in range(total) if frame_range[0] <= first + i < frame_range[1]]
 
 
 def _movie_frame(media: Movie, params: dict[str, Any], number: int) -> str:

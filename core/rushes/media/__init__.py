@@ -8,15 +8,16 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import MediaError
+from ..operators import INPUT_KINDS
 from .files import check_input_file  # noqa: F401 (re-exported)
 from .audio import AudioInfo, AudioSource, open_audio, probe_audio, read_audio
 from .movie import Movie, MovieInfo, encode_movie, probe
-from .image import Still, image_size, read_image, write_image
+from .image import Still, read_image, write_image
 from .sequence import ImageSequence, SequencePattern, is_sequence_path, parse_pattern
 from .timecode import exact_rate, frame_to_timecode, timecode_to_frame
 from .description import BAD_FRAME_POLICIES, MediaSpec  # noqa: F401 (re-exported)
 
-IMAGE_EXTENSIONS = {".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".bmp", ".hdr", ".cin"}
+IMAGE_EXTENSIONS = set(INPUT_KINDS["image"])
 
 
 def open_any(path: str | Path, rate: Fraction | None = None, on_bad_frame: str = "stop",
@@ -47,23 +48,27 @@ def open_media(path: str | Path, kinds: tuple[str, ...], spec: "MediaSpec") -> "
     media is refused with one line.
     """
     if "audio" in kinds:
-        sound = open_audio(path, spec.audio_stream, spec.rate)
-        if spec.start_timecode:
-            sound.start_timecode = spec.start_timecode
-            sound.first_frame = timecode_to_frame(spec.start_timecode, sound.rate)
-        return sound
+        return open_audio(path, spec.audio_stream, spec.rate, spec.start_timecode)
     opener = open_any if "image" in kinds else open_frames
     media = opener(path, rate=spec.rate, on_bad_frame=spec.on_bad_frame, start_timecode=spec.start_timecode)
     if spec.frame_range is not None and not isinstance(media, Still):
-        start, end = media.first_frame, media.first_frame + media.frame_count
+        start, end = frame_span(media)
         if spec.frame_range[0] < start or spec.frame_range[1] > end:
             raise MediaError(f"frame range {spec.frame_range[0]}:{spec.frame_range[1]} is outside the media "
                              f"({start}:{end}, end exclusive)", getattr(media, "path", path))
     return media
 
 
+def frame_span(media: "Movie | ImageSequence | Still", frame_range: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The [start, end) source frames to work on: the given range, else the whole media (a still is
+    frame 0 whatever the range; open_media has refused ranges outside a movie or sequence)."""
+    if frame_range is not None and not isinstance(media, Still):
+        return frame_range
+    return media.first_frame, media.first_frame + media.frame_count
+
+
 __all__ = [
-    "Still", "encode_movie", "image_size", "open_any", "open_media", "MediaSpec", "AudioInfo", "probe_audio", "read_audio", "ImageSequence", "MediaError", "Movie", "MovieInfo", "SequencePattern", "exact_rate",
+    "Still", "encode_movie", "frame_span", "open_any", "open_media", "MediaSpec", "AudioInfo", "probe_audio", "read_audio", "ImageSequence", "MediaError", "Movie", "MovieInfo", "SequencePattern", "exact_rate",
     "frame_to_timecode", "is_sequence_path", "open_frames", "parse_pattern", "probe", "read_image",
     "timecode_to_frame", "write_image",
 ]

@@ -107,7 +107,8 @@ class AudioSource:
         return read_audio(self.path, sample_rate, self.stream_index, chunk_seconds)
 
 
-def open_audio(path: str | Path, stream_index: int = 0, rate: Fraction | None = None) -> AudioSource:
+def open_audio(path: str | Path, stream_index: int = 0, rate: Fraction | None = None,
+               start_timecode: str | None = None) -> AudioSource:
     """Open the chosen audio stream of a movie or an audio file (clear MediaError when there is none)."""
     from .movie import probe
     from .timecode import exact_rate
@@ -132,4 +133,8 @@ def open_audio(path: str | Path, stream_index: int = 0, rate: Fraction | None = 
 
         first = round(Fraction(int(time_reference), info.sample_rate) * frame_rate)
         timecode = frame_to_timecode(first, frame_rate)
+    if start_timecode:  # the caller knows better, as for movies (media.movie.Movie)
+        from .timecode import timecode_to_frame
+
+        first, timecode = timecode_to_frame(start_timecode, frame_rate), start_timecode
     return AudioSource(path, info, stream_index, frame_rate, first, timecode)

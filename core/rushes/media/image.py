@@ -167,6 +167,8 @@ def image_header(path: Path) -> dict:
     import OpenImageIO as oiio
 
     found: dict = {"timecode": None, "rate": None}
+    if _png_problem(path):  # a damaged PNG is reported when it is read, not here (libpng would print)
+        return found
     inp = oiio.ImageInput.open(str(path))
     if inp is None:
         oiio.geterror()
@@ -193,18 +195,3 @@ class Still:
         self.pixels, self.meta = read_image(self.path)
         self.first_frame = 0
         self.frame_count = 1
-
-
-def image_size(path: Path) -> tuple[int, int, int] | None:
-    """(width, height, channels) of a readable image, or None when it is missing or unreadable."""
-    import OpenImageIO as oiio
-
-    if not path.exists() or path.stat().st_size == 0:
-        return None
-    inp = oiio.ImageInput.open(str(path))
-    if inp is None:
-        oiio.geterror()
-        return None
-    spec = inp.spec()
-    inp.close()
-    return spec.width, spec.height, spec.nchannels

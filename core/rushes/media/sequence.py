@@ -100,7 +100,7 @@ class ImageSequence:
         else:
             raise MediaError("no frames found", pattern.display)
         have = set(present)
-        self.missing = [f for f in range(first, last + 1) if f not in have]
+        missing = [f for f in range(first, last + 1) if f not in have]
         self.first_frame, self.last_frame = first, last
         # what the first picture's header says of time (EXR/DPX): a timecode, and a rate used
         # when the caller gives none
@@ -110,12 +110,12 @@ class ImageSequence:
             self.rate = exact_rate(header["rate"])
         self.on_bad_frame = on_bad_frame
         # frames left out or held, and why: missing/empty ones now, unreadable ones when read
-        self.bad: dict[int, str] = {f: "missing or empty (0 bytes)" for f in self.missing}
-        if self.missing and on_bad_frame == "stop":
+        self.bad: dict[int, str] = {f: "missing or empty (0 bytes)" for f in missing}
+        if missing and on_bad_frame == "stop":
             raise MissingFramesError(
-                f"{len(self.missing)} missing or empty frame(s): {_ranges(self.missing)} "
-                "(use --on-bad-frame skip or hold to go on)", pattern.display, self.missing)
-        if len(self.missing) == last - first + 1:
+                f"{len(missing)} missing or empty frame(s): {_ranges(missing)} "
+                "(use --on-bad-frame skip or hold to go on)", pattern.display, missing)
+        if len(missing) == last - first + 1:
             raise MediaError("no readable frames in range", pattern.display)
 
     @property
@@ -150,12 +150,8 @@ class ImageSequence:
 
     def display_or_none(self, number: int, size: tuple[int, int] | None, colorspace: str) -> np.ndarray | None:
         """A frame as display RGB uint8, or None for a bad frame the policy lets pass (recorded in `bad`)."""
-        if number in self.bad:
-            return None
-        try:
-            return self.read_display(number, size, colorspace)
-        except MediaError as exc:
-            return self._bad(number, exc)
+        got = self.read_or_none(number)
+        return None if got is None else color.to_display_rgb8(*got, colorspace, size)
 
     def read_or_none(self, number: int) -> tuple[np.ndarray, dict] | None:
         """A frame's pixels and metadata, or None for a bad frame the policy lets pass (for writers,
@@ -198,10 +194,6 @@ class ImageSequence:
 
     def read(self, number: int) -> tuple[np.ndarray, dict]:
         return read_image(self.pattern.path(number))
-
-    def read_display(self, number: int, size: tuple[int, int] | None, colorspace: str) -> np.ndarray:
-        pixels, meta = self.read(number)
-        return color.to_display_rgb8(pixels, meta, colorspace, size)
 
 
 def _ranges(frames: list[int]) -> str:
