@@ -205,6 +205,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         server.worker.stop()
         server.server_close()
         server.store.close()
+        _forget_worker(server)
     print("rushes: worker stopped; unfinished jobs resume on the next start")
     return 0
 
@@ -330,6 +331,16 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (serve, submit, jobs, cancel):
         p.add_argument("--state", type=Path, help="worker state folder (token, job database); RUSHES_STATE")
     return parser
+
+
+def _forget_worker(server) -> None:
+    """Remove worker.json when it still names this worker, so hosts do not try a dead address."""
+    info = server.store.path.parent / "worker.json"
+    try:
+        if json.loads(info.read_text(encoding="utf-8")).get("pid") == os.getpid():
+            info.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 def _worker_error() -> type[Exception]:

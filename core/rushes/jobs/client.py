@@ -5,12 +5,18 @@ application's own Python, and may be copied next to a host adapter on its own.
     job = client.submit({"operator": "detect.shots", "input": "/shots/A001.mov", "out": "/shots/out"})
     client.status(job)  -> {"state": "running", "progress": 0.42, "message": "...", ...}
     client.cancel(job); client.result(job); client.list()
+
+Hosts reach a worker with `connect()`: the one running for the state folder, or one it starts
+from a `rushes` executable (which the host stops again with `WorkerProcess.stop()` on exit).
 """
 from __future__ import annotations
 
 import http.client
 import json
 import os
+import shutil
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -142,3 +148,111 @@ class WorkerClient:
                 return status
             if left is not None and time.monotonic() - start > timeout:
                 raise WorkerError(f"job {job_id} still {status['state']} after {timeout:.0f} s")
+
+
+def running_worker(state_dir: str | Path | None = None, timeout: float = 2.0) -> WorkerClient | None:
+    """The worker that serves `state_dir` if one answers there now, else None (no worker.json, or
+    a stale one left by a worker that died)."""
+    try:
+        client = WorkerClient.from_state(state_dir)
+    except (WorkerError, KeyError, ValueError):
+        return None
+    client.timeout = timeout
+    try:
+        client._once("GET", "/v1/ops", None)
+    except (OSError, WorkerError):
+        return None
+    client.timeout = 30.0
+    return client
+
+
+class WorkerProcess:
+    """A worker this host started (`rushes serve` on a free port); `stop()` ends it like Ctrl-C,
+    so its unfinished jobs resume on the next start."""
+
+    def __init__(self, process: subprocess.Popen, client: WorkerClient, log: Path):
+        self.process = process
+        self.client = client
+        self.log = log
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process.poll() is not None:
+            return
+        if os.name == "nt":
+            self.process.terminate()
+        else:
+            self.process.send_signal(2)  # SIGINT: the worker stops its jobs and closes its store
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def find_executable(configured: str | None = None) -> str | None:
+    """The `rushes` executable: the configured path if it is one, else `rushes` on PATH, else the one
+    beside this Python (a host running in rushes' own environment)."""
+    if configured:
+        path = os.path.expanduser(configured)
+        return path if os.path.isfile(path) and os.access(path, os.X_OK) else shutil.which(path)
+    found = shutil.which("rushes")
+    if found:
+        return found
+    beside = Path(sys.executable).with_name("rushes.exe" if os.name == "nt" else "rushes")
+    return str(beside) if beside.is_file() else None
+
+
+def start_worker(executable: str, state_dir: str | Path | None = None, timeout: float = 60.0) -> WorkerProcess:
+    """Start `executable serve` for `state_dir` on a free loopback port and wait until it answers.
+    Its output goes to STATE/worker-start.log; when it exits early its last lines are the error."""
+    state = Path(state_dir) if state_dir else default_state_dir()
+    state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = state / "worker.json"
+    try:
+        info.unlink()  # a stale one: only the worker now starting may be found there
+    except OSError:
+        pass
+    log = state / "worker-start.log"
+    with open(log, "w", encoding="utf-8") as out:
+        try:
+            process = subprocess.Popen([executable, "serve", "--port", "0", "--state", str(state)],
+                                       stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                       start_new_session=os.name != "nt")
+        except OSError as exc:
+            raise WorkerError(f"cannot start the rushes worker {executable!r} ({exc.strerror or exc})") from None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise WorkerError(f"the rushes worker {executable!r} stopped at once: {tail[0]}")
+        client = running_worker(state, timeout=1.0)
+        if client is not None:
+            return WorkerProcess(process, client, log)
+        time.sleep(0.1)
+    process.kill()
+    process.wait()
+    raise WorkerError(f"the rushes worker {executable!r} did not answer within {timeout:.0f} s (see {log})")
+
+
+def connect(state_dir: str | Path | None = None, executable: str | None = None,
+            start: bool = True) -> tuple[WorkerClient, WorkerProcess | None]:
+    """The worker for `state_dir`: the one running there, else (with `start`) one started from
+    `executable` (found by `find_executable`). Returns the client and the process this call
+    started (None when it found one running); WorkerError says what to do when neither works."""
+    client = running_worker(state_dir)
+    if client is not None:
+        return client, None
+    state = Path(state_dir) if state_dir else default_state_dir()
+    if not start:
+        raise WorkerError(f"no rushes worker running for {state} (start one with `rushes serve`)")
+    found = find_executable(executable)
+    if found is None:
+        what = f"the configured rushes executable {executable!r} does not exist" if executable else \
+            "no `rushes` executable on PATH"
+        raise WorkerError(f"no rushes worker running for {state} and {what}: start one with `rushes serve`, "
+                          "or set the path of the rushes executable")
+    process = start_worker(found, state)
+    return process.client, process
