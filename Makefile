@@ -8,6 +8,15 @@ export RUSHES_CACHE ?= $(CURDIR)/.cache/rushes
 
 .PHONY: install models demo test bench clean
 
+# Blender's Python for the Blender extension tests: bpy from PyPI in its own environment (it pins
+# numpy<2, as a real Blender's bundled Python does), never mixed with rushes' environment
+BLENDER_VENV := .venv-blender
+$(BLENDER_VENV)/.installed:
+	$(PYTHON) -m venv $(BLENDER_VENV)
+	$(BLENDER_VENV)/bin/pip install -q --upgrade pip
+	$(BLENDER_VENV)/bin/pip install -q bpy==5.0.1
+	touch $@
+
 $(BIN)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found (rushes needs Python 3.11; set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +34,8 @@ models: install
 demo: models
 	$(BIN)/rushes run detect.shots "$$($(BIN)/rushes models path transnetv2 sample.mp4)" --out demo-output/shots
 
-test: install
-	$(BIN)/python -m pytest -q
+test: install $(BLENDER_VENV)/.installed
+	RUSHES_BLENDER_PYTHON=$(CURDIR)/$(BLENDER_VENV)/bin/python $(BIN)/python -m pytest -q
 
 bench: install
 	$(BIN)/pip install -q $(FIND_LINKS) -e '.[bench]'
@@ -35,4 +44,4 @@ bench: install
 	$(BIN)/python bench/ops.py
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) $(BLENDER_VENV) demo-output .pytest_cache

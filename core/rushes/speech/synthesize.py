@@ -110,7 +110,16 @@ class Piper(Engine):
         model = self.voice_dir / "en_US-joe-medium.onnx"
         cmd = [self.python, "-m", "piper", "-m", str(model), "-c", f"{model}.json", "-f", str(target),
                "--length-scale", f"{1.0 / self.speed:.4f}"]
-        _run(cmd, text, "piper")
+        _run(cmd, text, "piper", self._env())
+
+    def _env(self) -> dict[str, str] | None:
+        """This Python may have found piper on a path added at run time (rushes imported inside a
+        host such as Blender, whose own Python runs the child): the child gets that path too."""
+        spec = importlib.util.find_spec("piper") if self.python == sys.executable else None
+        if spec is None or spec.origin is None:
+            return None
+        site = str(Path(spec.origin).parent.parent)
+        return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (site, os.environ.get("PYTHONPATH"))))}
 
 
 class Flite(Engine):
@@ -136,9 +145,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def _run(cmd: list[str], text: str, name: str) -> None:
+def _run(cmd: list[str], text: str, name: str, env: dict[str, str] | None = None) -> None:
     # subprocess.run kills the child on any exception here (Ctrl-C, SIGTERM turned into one)
-    proc = subprocess.run(cmd, input=text, capture_output=True, text=True, timeout=600,
+    proc = subprocess.run(cmd, input=text, capture_output=True, text=True, timeout=600, env=env,
                           preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
