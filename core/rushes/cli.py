@@ -175,6 +175,8 @@ def _cmd_hosts(args: argparse.Namespace) -> int:
     """List the host tools plug-ins add, or run one verb with its own arguments (rushes.hosts)."""
     from .hosts import get_host, host_tools, run_command
 
+    if args.host == "install" and args.verb and "install" not in host_tools():
+        return run_command(args.verb, "install", args.args)  # `rushes hosts install HOST` = HOST's install verb
     if args.host and args.verb:
         return run_command(args.host, args.verb, args.args)
     hosts = [get_host(args.host)] if args.host else list(host_tools().values())
@@ -255,6 +257,35 @@ def _cmd_cancel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_publish(args: argparse.Namespace) -> int:
+    """Publish plates headless (collect, validate, extract, integrate), or --verify a publish."""
+    from . import publish
+
+    if args.verify:
+        if args.paths or args.to:
+            raise ParameterError("--verify takes one published version folder and nothing else")
+        problems = publish.verify(args.verify)
+        for line in problems:
+            print(f"rushes: {line}")
+        print(f"rushes: {args.verify}: " + (f"{len(problems)} problem(s)" if problems else "every file as published"))
+        return 1 if problems else 0
+    if not args.paths or not args.to:
+        raise ParameterError("usage: rushes publish PATH... --to PUBLISH_ROOT [--spec project.toml] "
+                             "[--backend local|worker|ray]")
+    spec = publish.load_spec(args.spec)
+    quiet = args.quiet or not sys.stderr.isatty()
+    report = publish.publish(args.paths, args.to, spec, backend=args.backend, repair=args.repair,
+                             state_dir=args.state, ray_address=args.ray_address,
+                             progress=None if quiet else (lambda m: print(f"rushes: {m}", file=sys.stderr)))
+    print(report.text())
+    try:
+        where = publish.write_report(report, args.to)
+        print(f"rushes: report written to {where}")
+    except RushesError as exc:  # the report is printed above; the publish itself is what counts
+        print(f"rushes: warning: report.json not written: {exc.line()}", file=sys.stderr)
+    return 0 if report.status == "passed" else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -290,7 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     hosts = sub.add_parser("hosts", help="host-side tools from installed host packages; alone: list them",
                            description="rushes hosts [HOST [VERB [ARGS...]]]: with no HOST, every host and its "
-                                       "verbs; `rushes hosts HOST VERB --help` shows a verb's arguments")
+                                       "verbs; `rushes hosts HOST VERB --help` shows a verb's arguments; "
+                                       "`rushes hosts install HOST` runs HOST's install verb")
     hosts.add_argument("host", nargs="?", help="host name (see `rushes hosts`)")
     hosts.add_argument("verb", nargs="?", help="what to do")
     hosts.add_argument("args", nargs=argparse.REMAINDER, help="the verb's own arguments")
@@ -327,6 +359,23 @@ def build_parser() -> argparse.ArgumentParser:
     cancel = sub.add_parser("cancel", help="cancel a job")
     cancel.add_argument("id")
     cancel.set_defaults(func=_cmd_cancel)
+
+    pub = sub.add_parser("publish", help="check, process and publish plates into versioned folders (pyblish)",
+                         description="rushes publish PATH... --to PUBLISH_ROOT: collect the plates, validate them "
+                                     "against the project spec, extract what it asks for and publish each plate "
+                                     "into PUBLISH_ROOT/<plate>/vNNN (docs/publish.md). Exit 1 when a check fails "
+                                     "(nothing is published).")
+    pub.add_argument("paths", nargs="*", metavar="PATH", help="plate folders, movies or sequence patterns")
+    pub.add_argument("--to", metavar="PUBLISH_ROOT", help="publish root folder")
+    pub.add_argument("--spec", type=Path, metavar="project.toml", help="project spec (TOML; docs/publish.md)")
+    pub.add_argument("--backend", choices=("local", "worker", "ray"), default="local",
+                     help="where operators run: local (in this process), worker (rushes serve), ray")
+    pub.add_argument("--repair", action="store_true", help="run the repair of each failed check, then go on")
+    pub.add_argument("--verify", metavar="PUBLISHED_FOLDER", help="re-hash a published version against its manifest")
+    pub.add_argument("--ray-address", help="ray: existing cluster (default: RAY_ADDRESS, else a local instance)")
+    pub.add_argument("--state", type=Path, help="worker: its state folder (token, job database); RUSHES_STATE")
+    pub.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    pub.set_defaults(func=_cmd_publish)
 
     for p in (serve, submit, jobs, cancel):
         p.add_argument("--state", type=Path, help="worker state folder (token, job database); RUSHES_STATE")

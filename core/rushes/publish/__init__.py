@@ -1,1 +1,19 @@
-"""Publish and QC: pyblish-base plug-ins that collect, validate, extract and integrate plates."""
+"""Publish and QC: pyblish-base plug-ins that collect, validate, extract and integrate plates.
+
+    import rushes.publish
+    rushes.publish.register()                    # or register("nuke"), or by path:
+    pyblish.api.register_plugin_path(rushes.publish.PLUGIN_PATH)
+
+    report = rushes.publish.publish(["plates/"], "/shows/abc/publish", load_spec("project.toml"))
+
+See docs/publish.md.
+"""
+from __future__ import annotations
+
+from .integrate import verify
+from .lib import HOSTS, PlateInvalid
+from .pipeline import PLUGIN_PATH, Report, all_plugins, deregister, publish, register, write_report
+from .spec import ProjectSpec, SpecError, load_spec
+
+__all__ = ["HOSTS", "PLUGIN_PATH", "PlateInvalid", "ProjectSpec", "Report", "SpecError", "deregister", "load_spec",
+           "all_plugins", "publish", "register", "verify", "write_report"]

@@ -1,0 +1,4 @@
+"""rushes inside DaVinci Resolve: the actions behind Workspace > Scripts > rushes (standard library only;
+jobs run in the rushes worker through rushes_client, a copy of rushes' job client)."""
+
+__all__ = ["actions", "menu"]

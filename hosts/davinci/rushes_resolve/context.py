@@ -1,0 +1,291 @@
+"""What an action needs from Resolve before it starts (standard library only): the edition, the open
+project and timeline, the clips on its tracks with their source in/out and record frames, media pool
+folders, and the rushes worker; every missing thing is one ResolveActionError with a clear message."""
+from __future__ import annotations
+
+import os
+import re
+from fractions import Fraction
+
+from . import frames
+from . import rushes_client
+
+MIN_VERSION = (18, 5)  # Timeline.AddTrack and TimelineItem.GetSourceStartFrame arrived in 18.5
+CLIP_COLORS = ("Orange", "Apricot", "Yellow", "Lime", "Olive", "Green", "Teal", "Navy", "Blue", "Purple",
+               "Violet", "Pink", "Tan", "Beige", "Brown", "Chocolate")
+MARKER_COLORS = ("Blue", "Cyan", "Green", "Yellow", "Red", "Pink", "Purple", "Fuchsia", "Rose", "Lavender",
+                 "Sky", "Mint", "Lemon", "Sand", "Cocoa", "Cream")
+
+
+class ResolveActionError(Exception):
+    """Something the user can fix (no project, no timeline, no clip, no worker, a failed job): one line."""
+
+
+class Edition(object):
+    """Which Resolve this is. Studio-only calls (CreateSubtitlesFromAudio, TranscribeAudio, ...) return
+    False on the free edition and raise a modal that makes later calls fail, so check before any."""
+
+    def __init__(self, product: str, version: tuple):
+        self.product = product
+        self.version = version
+        self.studio = "studio" in product.lower()
+
+    @property
+    def script_ui(self) -> bool:
+        """Free Resolve 19.1+ gives third-party scripts no UI (UIManager)."""
+        return self.studio or self.version < (19, 1)
+
+    def require_studio(self, what: str) -> None:
+        if not self.studio:
+            raise ResolveActionError("%s needs DaVinci Resolve Studio; this is %s %s"
+                                     % (what, self.product, ".".join(str(v) for v in self.version)))
+
+    def __str__(self) -> str:
+        return "%s %s" % (self.product, ".".join(str(v) for v in self.version))
+
+
+def edition(resolve) -> Edition:
+    """The edition and version, checked first by every action (and refused below MIN_VERSION)."""
+    if resolve is None:
+        raise ResolveActionError("not connected to DaVinci Resolve: run this from Workspace > Scripts")
+    product = resolve.GetProductName() or ""
+    raw = resolve.GetVersion() or []
+    version = tuple(int(v) for v in raw[:3] if isinstance(v, int) or str(v).isdigit())
+    if not product or not version:
+        raise ResolveActionError("DaVinci Resolve did not say which version it is (is a modal dialog open?)")
+    found = Edition(product, version)
+    if version[:2] < MIN_VERSION:
+        raise ResolveActionError("rushes needs DaVinci Resolve %d.%d or later; this is %s" % (MIN_VERSION + (found,)))
+    return found
+
+
+def current(resolve):
+    """(project, media pool, current timeline), or a clear message for the first one missing."""
+    manager = resolve.GetProjectManager()
+    project = manager.GetCurrentProject() if manager else None
+    if not project:
+        raise ResolveActionError("no project is open in DaVinci Resolve")
+    pool = project.GetMediaPool()
+    timeline = project.GetCurrentTimeline()
+    if not timeline:
+        raise ResolveActionError("project %r has no current timeline: open one on the Edit page" % project.GetName())
+    return project, pool, timeline
+
+
+class TimelineClock(object):
+    """A timeline's rate, drop-frame flag and start: frames relative to the start are what markers use."""
+
+    def __init__(self, project, timeline):
+        text = timeline.GetSetting("timelineFrameRate") or project.GetSetting("timelineFrameRate")
+        if not text:
+            raise ResolveActionError("timeline %r has no frame rate setting" % timeline.GetName())
+        self.rate, drop = frames.parse_rate(text)
+        self.start_timecode = timeline.GetStartTimecode() or "00:00:00:00"
+        flag = timeline.GetSetting("timelineDropFrameTimecode") or project.GetSetting("timelineDropFrameTimecode")
+        self.drop = drop or str(flag) == "1" or frames.is_drop_frame(self.start_timecode)
+        self.start_frame = int(timeline.GetStartFrame())
+        self.name = timeline.GetName()
+
+    def timecode(self, offset: int) -> str:
+        """Timecode of the frame `offset` frames after the timeline start."""
+        return frames.frame_to_timecode(self.start_frame + offset, self.rate, self.drop)
+
+
+class ClipUse(object):
+    """One clip on a timeline track: the media, the part of it the clip plays, where it sits.
+
+    `source_in`/`source_out` are source frames in the numbering a rushes job gets with
+    `start_timecode` set to the media's own (the clip's "Start TC"), half-open; `record_in` and
+    `record_out` are timeline frames relative to the timeline start, half-open. GetLeftOffset is the
+    in-point in source frames for video (exact at 100 % speed) and in timeline frames for audio.
+    """
+
+    def __init__(self, item, track_type: str, track: int, clock: TimelineClock):
+        self.item = item
+        self.track_type = track_type
+        self.track = track
+        self.media = item.GetMediaPoolItem()
+        self.path = _prop(self.media, "File Path") if self.media else ""
+        self.name = item.GetName() or os.path.basename(self.path)
+        self.record_in = int(item.GetStart(False)) - clock.start_frame
+        self.duration = int(item.GetDuration(False))
+        self.record_out = self.record_in + self.duration
+        self.left = int(item.GetLeftOffset(False))
+        self.timeline_rate = clock.rate
+        fps = _prop(self.media, "FPS") if self.media else ""
+        try:
+            self.rate = frames.parse_rate(fps)[0] if track_type == "video" else clock.rate
+        except (ValueError, ZeroDivisionError):
+            self.rate = clock.rate
+        start_tc = (_prop(self.media, "Start TC") if self.media else "") or "00:00:00:00"
+        if not re.match(r"^\d{1,2}:\d{2}:\d{2}[:;.,]\d{2,3}$", start_tc):
+            start_tc = "00:00:00:00"
+        self.start_timecode = start_tc
+        self.first = frames.timecode_to_frame(start_tc, self.rate) if track_type == "video" else 0
+        self.input = self.path
+        seq = _SEQUENCE.search(self.path)
+        if seq and track_type == "video":  # Resolve shows a sequence as name.[1001-1100].exr: frames keep their numbers
+            self.input = self.path[:seq.start()] + "%%0%dd" % len(seq.group(1)) + self.path[seq.end():]
+            self.first, self.start_timecode = int(seq.group(1)), None
+        count = self.duration if self.rate == clock.rate else int(round(Fraction(self.duration) * self.rate / clock.rate))
+        self.source_in = self.first + self.left
+        self.source_out = self.source_in + count
+        total = _prop(self.media, "Frames") if self.media else ""
+        self.media_frames = int(total) if str(total).isdigit() else None
+
+    def to_record(self, source_frame: int) -> int:
+        """Timeline frame (relative to the timeline start) that shows `source_frame`."""
+        offset = source_frame - self.source_in
+        if self.rate != self.timeline_rate:
+            offset = int(round(Fraction(offset) * self.timeline_rate / self.rate))
+        return self.record_in + offset
+
+    def describe(self) -> dict:
+        return {"name": self.name, "path": self.path, "track": "%s %d" % (self.track_type, self.track),
+                "record": [self.record_in, self.record_out], "source": [self.source_in, self.source_out],
+                "rate": frames.rate_text(self.rate), "start_timecode": self.start_timecode}
+
+
+_SEQUENCE = re.compile(r"\[(\d+)-(\d+)\]")
+
+
+def _prop(media, name: str) -> str:
+    value = media.GetClipProperty(name)
+    return "" if value is None or isinstance(value, dict) else str(value)
+
+
+def clips_on(timeline, track_type: str, clock: TimelineClock, enabled_only: bool = True) -> list:
+    """Every clip with file media on the timeline's tracks of a type, track by track, in record order."""
+    found = []
+    for track in range(1, int(timeline.GetTrackCount(track_type) or 0) + 1):
+        if enabled_only and timeline.GetIsTrackEnabled(track_type, track) is False:
+            continue
+        for item in timeline.GetItemListInTrack(track_type, track) or []:
+            use = ClipUse(item, track_type, track, clock)
+            if use.path and use.duration > 0:
+                found.append(use)
+    return found
+
+
+def folders(pool) -> list:
+    """Every media pool folder, the root first."""
+    root = pool.GetRootFolder()
+    out, todo = [], [root] if root else []
+    while todo:
+        folder = todo.pop(0)
+        out.append(folder)
+        todo.extend(folder.GetSubFolderList() or [])
+    return out
+
+
+def folder_of(pool, media):
+    """The media pool folder that holds `media` (the root when it cannot be found)."""
+    wanted = media.GetUniqueId()
+    for folder in folders(pool):
+        for clip in folder.GetClipList() or []:
+            if clip.GetUniqueId() == wanted:
+                return folder
+    return pool.GetRootFolder()
+
+
+def bin_named(pool, name: str):
+    """The root folder's subfolder `name`, made when missing: where rushes puts what it imports."""
+    root = pool.GetRootFolder()
+    for folder in root.GetSubFolderList() or []:
+        if folder.GetName() == name:
+            return folder
+    made = pool.AddSubFolder(root, name)
+    if not made:
+        raise ResolveActionError("cannot make the media pool bin %r" % name)
+    return made
+
+
+def import_into(pool, folder, paths: list) -> list:
+    """ImportMedia into `folder` (Resolve imports into the current folder), then go back to where the
+    user was. `paths` are file paths or ImportMedia clip infos (image sequences)."""
+    before = pool.GetCurrentFolder()
+    pool.SetCurrentFolder(folder)
+    try:
+        items = pool.ImportMedia(paths) or []
+    finally:
+        if before:
+            pool.SetCurrentFolder(before)
+    return list(items.values()) if isinstance(items, dict) else list(items)
+
+
+def timeline_names(project) -> set:
+    return {project.GetTimelineByIndex(i).GetName() for i in range(1, int(project.GetTimelineCount() or 0) + 1)}
+
+
+def unique_name(taken: set, wanted: str) -> str:
+    name, n = wanted, 1
+    while name in taken:
+        n += 1
+        name = "%s %d" % (wanted, n)
+    return name
+
+
+def safe_name(text: str) -> str:
+    """A file name part from a project, timeline or clip name."""
+    return re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._") or "untitled"
+
+
+def output_folder(out, project, timeline, action: str, settings: dict) -> str:
+    """Where an action's results go: `out`, else OUTPUT_ROOT/<project>/<timeline>/<action>."""
+    if out:
+        return os.path.abspath(os.path.expanduser(str(out)))
+    root = settings.get("output_root") or os.path.join(os.path.expanduser("~"), "rushes", "resolve")
+    return os.path.join(os.path.abspath(os.path.expanduser(root)), safe_name(project.GetName() or "project"),
+                        safe_name(timeline.GetName() or "timeline"), action)
+
+
+def _worker_error(exc: Exception) -> bool:
+    """A job client's WorkerError: this package's copy, or the one of a client the caller passed in."""
+    return isinstance(exc, rushes_client.WorkerError) or type(exc).__name__ == "WorkerError"
+
+
+class Worker(object):
+    """The rushes worker an action sends its jobs to: a client given by the caller, or the worker
+    running for the state folder, else one started from the rushes executable (stopped again after)."""
+
+    def __init__(self, client=None, state_dir=None, executable=None, start=True):
+        self.process = None
+        if client is not None:
+            self.client = client
+            return
+        try:
+            self.client, self.process = rushes_client.connect(state_dir, executable, start=start)
+        except rushes_client.WorkerError as exc:
+            raise ResolveActionError("the rushes worker is not running: %s" % exc)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+    def run(self, spec: dict, what: str, log=None, poll: float = 10.0) -> dict:
+        """Submit a job, follow its progress events, and return its result JSON (or a clear message)."""
+        try:
+            job = self.client.submit(spec)
+        except Exception as exc:
+            if not _worker_error(exc):
+                raise
+            raise ResolveActionError("the rushes worker refused %s: %s" % (what, exc))
+        seen, phase, shown = 0, None, -1
+        try:
+            while phase not in ("done", "failed", "cancelled"):
+                for event in self.client.events(job, since=seen, wait=poll):
+                    seen, phase = event["seq"], event["phase"]
+                    percent = int(round(100 * (event.get("fraction") or 0)))
+                    if log and percent >= shown + 25 and phase not in ("done", "failed", "cancelled"):
+                        shown = percent
+                        log("%s: %d%% %s" % (what, percent, event.get("message") or ""))
+            status = self.client.status(job)
+        except Exception as exc:
+            if not _worker_error(exc):
+                raise
+            raise ResolveActionError("lost the rushes worker while running %s: %s" % (what, exc))
+        if status.get("state") != "done":
+            reason = status.get("error") or status.get("message") or status.get("state")
+            raise ResolveActionError("%s %s: %s" % (what, status.get("state"), reason))
+        return status["result"]
