@@ -1,7 +1,10 @@
-"""Nuke tooling that runs with the rushes core (not inside Nuke): `rushes hosts nuke ...` verbs.
+"""Nuke tooling that runs with the rushes core (not inside Nuke): `rushes hosts nuke ...` verbs
+and the result writers of faces.nk / shots.nk.
 
 Registered under the ``rushes`` entry point group like any plug-in. This module stays light
-(argparse only); each verb imports its heavy dependencies when it runs.
+(argparse only); each verb imports its heavy dependencies when it runs, and the writers are named
+as "module:function", imported when first used. ``nk.py`` is the plug-in's own module (a link to
+``hosts/nuke/plugin/rushes_nuke/nk.py``), so Nuke and the core write the same text.
 """
 from __future__ import annotations
 
@@ -39,14 +42,34 @@ def _export(args: argparse.Namespace) -> int:
     store = ModelStore(wheelhouse=args.wheelhouse)
     entry = store.ensure("realesrgan", progress=lambda msg: print(f"rushes: {msg}", file=sys.stderr))
     path = export_torchscript(entry, args.model, args.out, args.scale, args.colorspace, args.headroom)
-    print(f"rushes: TorchScript for Nuke written to {path.resolve()} (see docs/upscale.md: CatFileCreator)")
+    print(f"rushes: TorchScript for Nuke written to {path.resolve()} (see docs/nuke.md: CatFileCreator)")
     return 0
+
+
+def _install_arguments(parser: argparse.ArgumentParser) -> None:
+    from .install import arguments
+
+    arguments(parser)
+
+
+def _install(args: argparse.Namespace) -> int:
+    from .install import install
+
+    return install(args)
 
 
 @hookimpl
 def rushes_hosts() -> list[HostTools]:
-    return [HostTools("nuke", "Nuke: exports for the Inference node", (
+    return [HostTools("nuke", "Nuke: the plug-in folder, exports for the Inference node", (
+        HostCommand("install", "copy the Nuke plug-in to ~/.nuke/rushes and add its pluginAddPath line to "
+                    "~/.nuke/init.py once (--print-path: print the NUKE_PATH value instead)",
+                    _install, _install_arguments),
         HostCommand("export-torchscript",
                     "write a gan.upscale model as TorchScript for Nuke's CatFileCreator (one tensor in, one out)",
                     _export, _export_arguments),
     ))]
+
+
+@hookimpl
+def rushes_writers() -> list[tuple[str, str, object]]:
+    return [("FaceTracks", "nk", "rushes_nuke_tools.nk:faces_nk"), ("Cuts", "nk", "rushes_nuke_tools.nk:shots_nk")]

@@ -1,0 +1,186 @@
+"""What a job takes from a Read node: its file, first/last frame, frame offset, colour space,
+format and proxy, turned into a job spec's input and media description (docs/contract.md).
+
+Read on Nuke's main thread into a plain `Plate`; the job thread only ever sees that.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+import nuke
+
+from .connection import PluginError
+
+MOVIE_EXTENSIONS = {".mov", ".mp4", ".m4v", ".mxf", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".r3d", ".braw"}
+# Nuke's own colour space names (nuke-default) -> the OpenColorIO names rushes resolves
+NUKE_COLORSPACES = {
+    "linear": "Linear Rec.709 (sRGB)", "sRGB": "sRGB Encoded Rec.709 (sRGB)",
+    "Gamma1.8": "Gamma 1.8 Encoded Rec.709", "Gamma2.2": "Gamma 2.2 Encoded Rec.709",
+    "rec709": "Gamma 2.4 Encoded Rec.709",  # nearest display encoding; detection and upscaling only
+    "raw": "Raw",
+}
+# Read's on_error -> the media description's on_bad_frame
+ON_ERROR = {"error": "stop", "black": "skip", "checkerboard": "skip", "nearest frame": "hold"}
+
+
+@dataclass
+class Plate:
+    """Everything a job and its results need from one Read node, as plain values."""
+
+    read: str                    # the Read's full name
+    path: str                    # the file knob (a sequence keeps its #### / %04d)
+    first: int                   # first/last: the Read's range, in its own (file) frame numbers
+    last: int
+    origfirst: int
+    origlast: int
+    offset: int                  # comp frame = Read frame + offset (frame_mode / frame)
+    colorspace: str              # the Read's colorspace knob as Nuke shows it
+    width: int                   # the Read's format
+    height: int
+    pixel_aspect: float
+    movie: bool
+    fps: float
+    on_error: str = "error"
+    ocio_config: Optional[str] = None
+    raw: bool = False
+    notes: List[str] = field(default_factory=list)
+    frame_mode: str = "expression"
+    frame: str = ""
+    xpos: int = 0
+    ypos: int = 0
+
+    @property
+    def trimmed(self) -> bool:
+        return (self.first, self.last) != (self.origfirst, self.origlast)
+
+
+def _value(node: Any, name: str, default: Any = None) -> Any:
+    knob = node.knob(name)
+    return default if knob is None else knob.value()
+
+
+def frame_offset(mode: str, frame: str, first: int) -> int:
+    """The Read's frame offset: `frame_mode` "offset" adds `frame`, "start at" starts at it."""
+    text = (frame or "").strip()
+    if not text:
+        return 0
+    try:
+        value = int(float(text))
+    except ValueError:
+        raise PluginError(f"rushes: the Read's frame knob {text!r} is an expression; use 'start at' or 'offset'") \
+            from None
+    if mode in ("start at", "start_at"):
+        return value - first
+    if mode == "offset":
+        return value
+    return 0
+
+
+def plate(read: Any) -> Plate:
+    """The Plate of a Read node; one line naming the problem when the Read cannot be used."""
+    if read is None or read.Class() != "Read":
+        raise PluginError("rushes: select a Read node (or connect one to the rushes node's input)")
+    name = read.fullName()
+    path = str(_value(read, "file", "") or "").strip()
+    notes = []
+    if not path:
+        proxy = str(_value(read, "proxy", "") or "").strip()
+        if not proxy:
+            raise PluginError(f"rushes: {name} has no file")
+        path = proxy
+        notes.append("ran on the proxy file (results are scaled to the Read's format)")
+    if "[" in path:  # a TCL expression: what Nuke would read now
+        path = nuke.filename(read) or path
+    if not os.path.isabs(path):
+        raise PluginError(f"rushes: {name}: the file {path!r} must be an absolute path (the worker reads it)")
+    first, last = int(_value(read, "first", 1)), int(_value(read, "last", 1))
+    origfirst, origlast = int(_value(read, "origfirst", first)), int(_value(read, "origlast", last))
+    mode, frame = str(_value(read, "frame_mode", "expression")), str(_value(read, "frame", "") or "")
+    fmt = read.format()
+    movie = os.path.splitext(path)[1].lower() in MOVIE_EXTENSIONS
+    fps = read.metadata("input/frame_rate") if movie else None
+    if not fps:
+        fps = float(nuke.root()["fps"].value())
+    root = nuke.root()
+    ocio = None
+    if root.knob("colorManagement") is not None and root["colorManagement"].value() == "OCIO":
+        if root.knob("OCIO_config") is not None and root["OCIO_config"].value() == "custom":
+            ocio = str(root["customOCIOConfigPath"].value() or "") or None
+    return Plate(name, path, first, last, origfirst, origlast, frame_offset(mode, frame, first),
+                 str(_value(read, "colorspace", "default") or "default"), fmt.width(), fmt.height(),
+                 fmt.pixelAspect(), movie, float(fps), str(_value(read, "on_error", "error")), ocio,
+                 bool(_value(read, "raw", False)), notes, mode, frame, read.xpos(), read.ypos())
+
+
+def rushes_colorspace(nuke_name: str, raw: bool = False) -> str:
+    """The media description's colour space for a Read's colorspace knob ("auto" for default)."""
+    if raw:
+        return "Raw"
+    name = nuke_name.strip()
+    if name.startswith("default (") and name.endswith(")"):
+        name = name[len("default ("):-1]
+    elif name in ("", "default"):
+        return "auto"
+    return NUKE_COLORSPACES.get(name, name)
+
+
+def nuke_colorspace(rushes_name: str) -> str:
+    """The Read colorspace knob value for pictures rushes wrote in `rushes_name`."""
+    for nuke_name, ocio_name in NUKE_COLORSPACES.items():
+        if ocio_name == rushes_name and nuke_name != "rec709":
+            return nuke_name
+    return rushes_name
+
+
+def timecode(frame: int, fps: float) -> str:
+    nominal = max(1, int(round(fps)))
+    seconds, ff = divmod(frame, nominal)
+    minutes, ss = divmod(seconds, 60)
+    hh, mm = divmod(minutes, 60)
+    return "%02d:%02d:%02d:%02d" % (hh, mm, ss, ff)
+
+
+def media(p: Plate, operator: Dict[str, Any]) -> Tuple[Dict[str, Any], List[str]]:
+    """The job's media description from a Plate, holding only the fields `operator` takes, and
+    notes for the status line (e.g. a trimmed movie run whole)."""
+    allowed = set(operator.get("media") or [])
+    ranged = bool(operator.get("capabilities", {}).get("frame_ranges"))
+    out: Dict[str, Any] = {}
+    notes = list(p.notes)
+    if p.movie:
+        if p.trimmed and ranged:
+            # number the movie as Nuke does, so the Read's first/last are its frames
+            out["start_timecode"] = timecode(p.origfirst, p.fps)
+            out["frame_range"] = [p.first, p.last + 1]
+        elif p.trimmed:
+            notes.append("the whole movie was analysed (%s cannot run a frame range)" % operator["name"])
+    elif ranged:
+        out["frame_range"] = [p.first, p.last + 1]
+    out["colorspace"] = rushes_colorspace(p.colorspace, p.raw)
+    out["on_bad_frame"] = ON_ERROR.get(p.on_error, "stop")
+    if p.ocio_config:
+        out["ocio_config"] = p.ocio_config
+    return {k: v for k, v in out.items() if k in allowed and v != "auto"}, notes
+
+
+def comp_shift(p: Plate, result: Dict[str, Any]) -> int:
+    """Frames to add to a result's source frame numbers to land on the comp's frames: the
+    result's first source frame is the Read's first file frame (origfirst), then the offset."""
+    envelope = result.get("media") or {}
+    media_first = envelope.get("first_frame")
+    if media_first is None:
+        media_first = result.get("first_frame") or 0
+    if p.movie:
+        return p.origfirst - int(media_first) + p.offset
+    return p.offset
+
+
+def output_folder(p: Plate, operator: str) -> str:
+    """Where a job's results go unless the node names a folder: beside the script when it is saved
+    (else beside the plate), in rushes/<Read>_<operator>."""
+    script = nuke.root().name()
+    base = os.path.dirname(script) if script and script not in ("Root", "") and os.path.isabs(script) \
+        else os.path.dirname(p.path)
+    return os.path.join(base, "rushes", "%s_%s" % (p.read.replace(".", "_"), operator.replace(".", "_")))

@@ -1,0 +1,1 @@
+../../../../core/rushes/jobs/client.py

@@ -1,0 +1,1 @@
+../plugin/rushes_nuke/nk.py
