@@ -28,7 +28,7 @@ def outside_blender() -> int:
     blender = os.environ.get("RUSHES_BLENDER_PYTHON") or str(ROOT / ".venv-blender" / "bin" / "python")
     rushes = str(Path(sys.executable).with_name("rushes"))
     with tempfile.TemporaryDirectory(prefix="rushes-bench-blender ") as tmp:
-        subprocess.run([rushes, "hosts", "blender", "package", "--out", tmp, "--blender", blender], check=True,
+        subprocess.run([rushes, "hosts", "package", "blender", "--out", tmp, "--blender", blender], check=True,
                        capture_output=True)
         movie = subprocess.run([rushes, "models", "path", "transnetv2", "sample.mp4"], check=True,
                                capture_output=True, text=True).stdout.strip()

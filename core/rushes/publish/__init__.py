@@ -1,7 +1,7 @@
 """Publish and QC: pyblish-base plug-ins that collect, validate, extract and integrate plates.
 
     import rushes.publish
-    rushes.publish.register()                    # or register("nuke"), or by path:
+    rushes.publish.register()                    # or register(HOST), or by path:
     pyblish.api.register_plugin_path(rushes.publish.PLUGIN_PATH)
 
     report = rushes.publish.publish(["plates/"], "/shows/abc/publish", load_spec("project.toml"))

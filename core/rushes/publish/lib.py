@@ -7,9 +7,18 @@ from typing import Any
 
 import pyblish.api
 
-# Host names the plug-ins run under: rushes' own headless publish and the three hosts' adapters
-# (AYON/OpenPype register the same names in Blender, Nuke and Resolve).
-HOSTS = ["rushes", "blender", "nuke", "resolve"]
+
+
+def _hosts() -> list[str]:
+    """Host names the plug-ins run under: rushes' own headless publish, and each host application
+    a host package names through the rushes_hosts hook (the names AYON/OpenPype register inside
+    those applications). The core names none of them itself."""
+    from ..hosts import host_tools
+
+    return ["rushes", *sorted(host_tools())]
+
+
+HOSTS = _hosts()
 FAMILY = "plate"
 
 

@@ -44,7 +44,7 @@ def _host_ready() -> bool:
 
 
 def register(host: str | None = None) -> list[type]:
-    """Register the plug-ins with pyblish for `host` (one of rushes, blender, nuke, resolve; by
+    """Register the plug-ins with pyblish for `host` (rushes, or a host named by a host package; by
     default the host already registered, else `rushes`). Returns the classes registered."""
     if host is not None:
         if host not in HOSTS:

@@ -114,7 +114,7 @@ class Piper(Engine):
 
     def _env(self) -> dict[str, str] | None:
         """This Python may have found piper on a path added at run time (rushes imported inside a
-        host such as Blender, whose own Python runs the child): the child gets that path too."""
+        host application, whose own Python runs the child): the child gets that path too."""
         spec = importlib.util.find_spec("piper") if self.python == sys.executable else None
         if spec is None or spec.origin is None:
             return None

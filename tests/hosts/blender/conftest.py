@@ -43,7 +43,7 @@ def blender_python() -> Path:
 def extension_zip(blender_python, tmp_path_factory) -> Path:
     """The installable zip, built with the real command a TD runs."""
     out = tmp_path_factory.mktemp("extension zip")
-    done = subprocess.run([str(Path(sys.executable).with_name("rushes")), "hosts", "blender", "package",
+    done = subprocess.run([str(Path(sys.executable).with_name("rushes")), "hosts", "package", "blender",
                            "--out", str(out), "--blender", str(blender_python)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert f"written to {out}" in done.stdout

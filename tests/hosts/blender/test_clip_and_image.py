@@ -114,6 +114,12 @@ def test_the_extension_started_the_worker_and_stopped_it_with_blender(observed):
         os.kill(observed["worker_pid"], 0)
 
 
+def test_no_worker_and_no_executable_is_one_clear_line(observed):
+    message = observed["unreachable"]
+    assert "no rushes worker running" in message and "no such rushes" in message
+    assert "rushes serve" in message and "Traceback" not in message and message.count("\n") <= 1
+
+
 def test_a_studio_operator_appears_and_runs(observed):
     assert "studio_slate" in observed["operators"]
     assert observed["studio"]["result"] == ["FINISHED"]
@@ -140,6 +146,23 @@ def test_face_tracks_follow_the_face(observed):
     assert markers[-1][3] and markers[-1][0] == live[-1][0] + 1  # the track ends after the last frame
 
 
+def test_blurred_faces_load_as_a_new_clip(observed):
+    blurred = observed["blurred"]
+    assert blurred["result"] == ["FINISHED"] and blurred["tagged"] and blurred["tracks"] == 1
+    assert Path(blurred["filepath"]).parent == observed["out"] / "faces blurred"
+    assert blurred["size"] == [SIZE, SIZE] and blurred["frames"] == FRAMES
+    # the face is blurred in the written movie, the rest of the picture is not
+    with av.open(blurred["filepath"]) as movie:
+        frame = next(movie.decode(video=0)).to_ndarray(format="rgb24").astype(float)
+    with av.open(str(observed["media"] / "astronaut pan.mp4")) as movie:
+        source = next(movie.decode(video=0)).to_ndarray(format="rgb24").astype(float)
+    x, y = FACE
+    face, corner = (slice(y - 20, y + 20), slice(x - 20, x + 20)), (slice(300, 380), slice(0, 80))
+    detail = lambda a: np.abs(np.diff(a, axis=1)).mean()  # noqa: E731
+    assert detail(frame[face]) < 0.5 * detail(source[face])
+    assert abs(detail(frame[corner]) - detail(source[corner])) < 0.2 * detail(source[corner])
+
+
 def test_upscaled_exr_is_a_new_float_image(observed):
     up = observed["upscale_exr"]
     assert up["result"] == ["FINISHED"] and up["size"] == [160, 160] and up["float"]
@@ -162,5 +185,6 @@ def test_saved_reloaded_and_removed(observed):
     assert {observed["upscale_exr"]["name"], observed["upscale_png"]["name"]} <= set(reloaded["images"])
     removed = observed["removed"]
     assert removed["tracks"] == [] and removed["markers"] == []
+    assert removed["clips"] == sorted(["astronaut pan.mp4", "astronaut pan.mp4.001"])  # the blurred clip went
     assert set(removed["images"]) - {"Render Result"} == {"plate exr", "plate png"}
     assert [m[0] for m in removed["movies"]] == ["faces"]

@@ -261,17 +261,19 @@ def map_transcript(result: dict[str, Any], target: Target, run: str) -> str:
     for number, (a, b, text) in enumerate(timed, start=1):
         sub = _new_effect(strips, f"subtitle {number:04d}", "TEXT", channel, a, b)
         sub.text = text
-        sub.font_size = size
-        sub.color = (1.0, 1.0, 1.0, 1.0)
-        sub.use_outline = True
-        sub.use_box = True
-        sub.box_color = (0.0, 0.0, 0.0, 0.55)
-        sub.location = (0.5, 0.08)
-        sub.wrap_width = 0.9
-        sub.alignment_x = "CENTER"
-        sub.anchor_x, sub.anchor_y = "CENTER", "BOTTOM"
+        _style(sub, font_size=size, color=(1.0, 1.0, 1.0, 1.0), use_outline=True, use_box=True,
+               box_color=(0.0, 0.0, 0.0, 0.55), location=(0.5, 0.08), wrap_width=0.9,
+               alignment_x="CENTER", anchor_x="CENTER", anchor_y="BOTTOM",  # Blender 5.0
+               align_x="CENTER", align_y="BOTTOM")  # Blender 4.2-4.5
         sub[TAG] = run
     return f"{len(timed)} subtitle strips on channel {channel}"
+
+
+def _style(strip: Any, **values: Any) -> None:
+    """Set the text strip settings this Blender has (their names changed between 4.x and 5.0)."""
+    for name, value in values.items():
+        if hasattr(strip, name):
+            setattr(strip, name, value)
 
 
 def _new_effect(strips: Any, name: str, kind: str, channel: int, start: int, end: int) -> Any:

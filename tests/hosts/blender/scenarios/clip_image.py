@@ -12,8 +12,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 from common import arguments, finish, install, markers, strips  # noqa: E402
 
 args = arguments()
-install(args)
+prefs = install(args)
 observed: dict = {}
+# no worker running and no rushes executable where the preferences say: one clear line
+executable, prefs.executable = prefs.executable, args["out"] + "/no such rushes"
+try:
+    bpy.ops.rushes.connect()
+    observed["unreachable"] = "no error"
+except RuntimeError as exc:
+    observed["unreachable"] = str(exc)
+prefs.executable = executable
 bpy.ops.rushes.connect()
 from bl_ext.user_default.rushes import link  # noqa: E402
 
@@ -26,9 +34,22 @@ clip = bpy.data.movieclips.load(args["faces_movie"])
 clip.frame_start = args["clip_start"]
 clip.frame_offset = args["clip_offset"]
 clip.use_fake_user = True  # what the Movie Clip editor showing it does: a user, so it is saved
+args["faces_clip"] = clip.name
 result = bpy.ops.rushes.detect_faces(clip=clip.name, wait=True, out_dir=args["out"] + "/faces")
 observed["faces"] = {"result": sorted(result), "size": list(clip.size), "tracks": {
     t.name: [[m.frame, m.co[0], m.co[1], m.mute] for m in t.markers] for t in clip.tracking.tracks}}
+
+# the same with the faces blurred, the blurred movie loaded as a new clip
+second = bpy.data.movieclips.load(args["faces_movie"], check_existing=False)
+second.use_fake_user = True
+before = set(bpy.data.movieclips.keys())
+result = bpy.ops.rushes.detect_faces(clip=second.name, anonymize="blur", encode="h264", load_media=True, wait=True,
+                                     out_dir=args["out"] + "/faces blurred")
+(blurred,) = set(bpy.data.movieclips.keys()) - before
+blurred = bpy.data.movieclips[blurred]
+observed["blurred"] = {"result": sorted(result), "filepath": bpy.path.abspath(blurred.filepath),
+                       "size": list(blurred.size), "frames": blurred.frame_duration,
+                       "tagged": bool(blurred.get("rushes_run")), "tracks": len(second.tracking.tracks)}
 
 # Image editor: gan.upscale of a half-float EXR with alpha, and of a PNG
 hashes = {}
@@ -59,13 +80,14 @@ observed["studio"] = {"result": sorted(result), "markers": markers(scene)}
 # save, reload, check again
 bpy.ops.wm.save_as_mainfile(filepath=args["blend"])
 bpy.ops.wm.open_mainfile(filepath=args["blend"])
-clip = bpy.data.movieclips[0]
+clip = bpy.data.movieclips[args["faces_clip"]]
 observed["reloaded"] = {"tracks": {t.name: [[m.frame, m.co[0], m.co[1], m.mute] for m in t.markers]
                                    for t in clip.tracking.tracks},
                         "images": sorted(bpy.data.images.keys())}
 
 bpy.ops.rushes.remove_run(run="ALL")
-observed["removed"] = {"tracks": [t.name for t in bpy.data.movieclips[0].tracking.tracks],
+observed["removed"] = {"tracks": [t.name for t in clip.tracking.tracks],
+                       "clips": sorted(bpy.data.movieclips.keys()),
                        "images": sorted(bpy.data.images.keys()), "markers": markers(bpy.data.scenes[0]),
                        "movies": strips(bpy.data.scenes[0], "MOVIE")}
 
