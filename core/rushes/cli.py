@@ -175,8 +175,10 @@ def _cmd_hosts(args: argparse.Namespace) -> int:
     """List the host tools plug-ins add, or run one verb with its own arguments (rushes.hosts)."""
     from .hosts import get_host, host_tools, run_command
 
-    if args.host == "install" and args.verb and "install" not in host_tools():
-        return run_command(args.verb, "install", args.args)  # `rushes hosts install HOST` = HOST's install verb
+    tools = host_tools()
+    verbs = {command.name for t in tools.values() for command in t.commands}
+    if args.host and args.verb and args.host not in tools and args.host in verbs:
+        return run_command(args.verb, args.host, args.args)  # `rushes hosts VERB HOST` = `rushes hosts HOST VERB`
     if args.host and args.verb:
         return run_command(args.host, args.verb, args.args)
     hosts = [get_host(args.host)] if args.host else list(host_tools().values())
@@ -257,6 +259,23 @@ def _cmd_cancel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_panel(args: argparse.Namespace) -> int:
+    """Print the link to the running worker's panel (the token in its fragment) and open it in a browser."""
+    import webbrowser
+
+    from .jobs.client import WorkerError, default_state_dir, running_worker
+
+    client = running_worker(args.state)
+    if client is None:
+        raise WorkerError(f"no rushes worker running for {args.state or default_state_dir()} "
+                          "(start one with `rushes serve`)")
+    url = client.panel_url()
+    print(url, flush=True)
+    if not args.print and not webbrowser.open(url):
+        print("rushes: no browser to open here; open the link above in one", file=sys.stderr)
+    return 0
+
+
 def _cmd_publish(args: argparse.Namespace) -> int:
     """Publish plates headless (collect, validate, extract, integrate), or --verify a publish."""
     from . import publish
@@ -322,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     hosts = sub.add_parser("hosts", help="host-side tools from installed host packages; alone: list them",
                            description="rushes hosts [HOST [VERB [ARGS...]]]: with no HOST, every host and its "
                                        "verbs; `rushes hosts HOST VERB --help` shows a verb's arguments; "
-                                       "`rushes hosts install HOST` runs HOST's install verb")
+                                       "`rushes hosts VERB HOST` works too (e.g. `rushes hosts install HOST`)")
     hosts.add_argument("host", nargs="?", help="host name (see `rushes hosts`)")
     hosts.add_argument("verb", nargs="?", help="what to do")
     hosts.add_argument("args", nargs=argparse.REMAINDER, help="the verb's own arguments")
@@ -360,6 +379,10 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("id")
     cancel.set_defaults(func=_cmd_cancel)
 
+    panel = sub.add_parser("panel", help="open the running worker's panel (a web page on loopback) in a browser")
+    panel.add_argument("--print", action="store_true", help="only print its link (it holds the worker's token)")
+    panel.set_defaults(func=_cmd_panel)
+
     pub = sub.add_parser("publish", help="check, process and publish plates into versioned folders (pyblish)",
                          description="rushes publish PATH... --to PUBLISH_ROOT: collect the plates, validate them "
                                      "against the project spec, extract what it asks for and publish each plate "
@@ -377,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     pub.set_defaults(func=_cmd_publish)
 
-    for p in (serve, submit, jobs, cancel):
+    for p in (serve, submit, jobs, cancel, panel):
         p.add_argument("--state", type=Path, help="worker state folder (token, job database); RUSHES_STATE")
     return parser
 

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,11 @@ class WorkerClient:
 
     def list(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/jobs")
+
+    def panel_url(self) -> str:
+        """The link that opens this worker's rushes panel in a browser. The token rides in the fragment,
+        which browsers never send to a server: it is in no request line and no log."""
+        return f"{self.url}/panel#token={urllib.parse.quote(self.token, safe='')}"
 
     def wait(self, job_id: str, poll: float = 5.0, timeout: float | None = None) -> dict[str, Any]:
         """Block until the job has finished (long-polls of `poll` seconds); returns its final status."""

@@ -1,6 +1,8 @@
 """`rushes serve`: the local worker. HTTP/JSON on loopback, token-protected, one durable queue."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import ipaddress
 import json
@@ -14,8 +16,10 @@ import threading
 import time
 import traceback
 import urllib.parse
+from collections import deque
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
@@ -41,6 +45,8 @@ REQUEST_TIMEOUT = 10.0  # seconds a client may take to send the rest of a reques
 # the refusal on its way to the client.
 LINGER_S, LINGER_BYTES = 1.0, 4 << 20
 _GONE = (ConnectionError, TimeoutError)  # the client hung up or went silent: nothing to report
+NOTE_LEVELS = ("info", "warning", "error")
+MAX_NOTES, MAX_NOTE_TEXT, MAX_NOTE_SOURCE = 200, 2000, 100
 
 
 def is_loopback(host: str) -> bool:
@@ -112,6 +118,47 @@ class StateLock:
             self.fd = None
 
 
+class NoteBoard:
+    """The one-line messages hosts post for the rushes panel (POST /v1/notes): the last MAX_NOTES,
+    in memory only, numbered from 1 for each worker run."""
+
+    def __init__(self) -> None:
+        self._notes: deque[dict[str, Any]] = deque(maxlen=MAX_NOTES)
+        self._seq = 0
+        self._changed = threading.Condition()
+
+    def add(self, level: str, text: str, source: str) -> int:
+        with self._changed:
+            self._seq += 1
+            self._notes.append({"seq": self._seq, "time": time.time(), "level": level, "text": text,
+                                "source": source})
+            self._changed.notify_all()
+            return self._seq
+
+    def since(self, seq: int, wait: float = 0.0) -> tuple[int, list[dict[str, Any]]]:
+        """(the last seq, the notes numbered above `seq`); with `wait`, answers as soon as there is one,
+        or after `wait` seconds with none. A `seq` beyond the last (a worker restarted) waits for nothing."""
+        deadline = time.monotonic() + wait
+        with self._changed:
+            while self._seq == seq and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(left)
+            return self._seq, [dict(n) for n in self._notes if n["seq"] > seq]
+
+
+def _panel_page() -> tuple[bytes, str]:
+    """The panel page and the Content-Security-Policy that lets only its own script and style run
+    (pinned by hash) and its requests go only to this worker."""
+    page = resources.files("rushes.jobs").joinpath("panel.html").read_bytes()
+
+    def hashes(tag: bytes) -> str:
+        found = re.findall(rb"<%s>(.*?)</%s>" % (tag, tag), page, re.S)
+        return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(b).digest()).decode()}'" for b in found)
+
+    policy = (f"default-src 'none'; script-src {hashes(b'script')}; style-src {hashes(b'style')}; "
+              "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return page, policy
+
+
 class WorkerServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # a burst of submissions from a render farm's worth of hosts waits, not refused
@@ -126,6 +173,7 @@ class WorkerServer(ThreadingHTTPServer):
         self.lock = lock
         self.log_path = log_path
         self.request_timeout = request_timeout
+        self.notes = NoteBoard()
         self._log_lock = threading.Lock()
         super().__init__(address, _Handler)
 
@@ -268,10 +316,13 @@ class _Handler(BaseHTTPRequestHandler):
         return parts.path, query
 
     def _get(self) -> None:
+        if urllib.parse.urlsplit(self.path).path in ("/", "/panel"):
+            return self._panel()
         if not self._authorised() or (route := self._route()) is None:
             return
         path, query = route
-        unknown = set(query) - ({"wait"} if _JOB.match(path) else {"since", "wait"} if _EVENTS.match(path) else set())
+        unknown = set(query) - ({"wait"} if _JOB.match(path) else
+                                {"since", "wait"} if _EVENTS.match(path) or path == "/v1/notes" else set())
         if unknown:
             return self._error(HTTPStatus.BAD_REQUEST, f"unknown query parameter(s): {', '.join(sorted(unknown))}")
         if path == "/v1/ops":
@@ -298,20 +349,69 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.OK, record.to_json())
         if m := _EVENTS.match(path):
             return self._events(m.group(1), query)
+        if path == "/v1/notes":
+            return self._notes(query)
         self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {path}")
+
+    def _panel(self) -> None:
+        """GET /panel: the rushes panel, a page that drives this API from a browser. Served without
+        the token because it holds no data: the link carries the token in its fragment (never sent
+        to a server, never logged), and each API call the page makes must present it. / leads here."""
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path == "/":
+            target = "/panel" + (f"?{parts.query}" if parts.query else "")
+            return self._send(HTTPStatus.FOUND, {"panel": target}, {"Location": target})
+        page, policy = _panel_page()
+        self._responded = True
+        self.send_response(HTTPStatus.OK)
+        for key, value in (("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page))),
+                           ("Content-Security-Policy", policy), ("Cache-Control", "no-store"),
+                           ("Referrer-Policy", "no-referrer"), ("X-Content-Type-Options", "nosniff"),
+                           ("X-Frame-Options", "DENY")):
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(page)
+
+    def _notes(self, query: dict[str, list[str]]) -> None:
+        """GET /v1/notes?since=N[&wait=S]: {"last", "notes": [{seq, time, level, text, source}]}, the
+        notes numbered above N; with wait, answered as soon as there is one, or after S s (at most
+        MAX_WAIT). A `last` below N means the worker restarted: ask again from 0."""
+        since = _whole(query.get("since", ["0"]))
+        if since is None:
+            return self._error(HTTPStatus.BAD_REQUEST,
+                               "since must be a whole number: the seq of the last note seen (0 at first)")
+        wait = _seconds(query.get("wait", ["0"]))
+        if wait is None:
+            return self._error(HTTPStatus.BAD_REQUEST, "wait must be a number of seconds (at least 0)")
+        last, notes = self.server.notes.since(since, min(wait, MAX_WAIT))
+        self._send(HTTPStatus.OK, {"last": last, "notes": notes})
+
+    def _add_note(self, body: Any) -> None:
+        """POST /v1/notes {"text", "level"?, "source"?}: a host's one-line message for the panel."""
+        if not isinstance(body, dict) or set(body) - {"text", "level", "source"}:
+            return self._error(HTTPStatus.BAD_REQUEST, 'a note is {"text", "level", "source"} and nothing else')
+        text, level, source = body.get("text"), body.get("level", "info"), body.get("source", "")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_NOTE_TEXT:
+            return self._error(HTTPStatus.BAD_REQUEST, f"text must be a string of 1 to {MAX_NOTE_TEXT} characters")
+        if level not in NOTE_LEVELS:
+            return self._error(HTTPStatus.BAD_REQUEST, f"level must be one of {', '.join(NOTE_LEVELS)}")
+        if not isinstance(source, str) or len(source) > MAX_NOTE_SOURCE:
+            return self._error(HTTPStatus.BAD_REQUEST, f"source must be a string of at most {MAX_NOTE_SOURCE} "
+                                                       "characters")
+        self._send(HTTPStatus.CREATED, {"seq": self.server.notes.add(level, text.strip(), source)})
 
     def _events(self, job_id: str, query: dict[str, list[str]]) -> None:
         """GET /v1/jobs/ID/events?since=N[&wait=S]: the job's events numbered above N, oldest first
         (at most 1000; ask again from the last seq). With wait, answers as soon as there is one, or
         when the job has finished, or after S seconds (at most MAX_WAIT) with none."""
-        since = query.get("since", ["0"])
-        if len(since) != 1 or not (since[0].isascii() and since[0].isdigit()) or len(since[0]) > 18:
+        since = _whole(query.get("since", ["0"]))
+        if since is None:
             return self._error(HTTPStatus.BAD_REQUEST,
                                "since must be a whole number: the seq of the last event seen (0 at first)")
         wait = _seconds(query.get("wait", ["0"]))
         if wait is None:
             return self._error(HTTPStatus.BAD_REQUEST, "wait must be a number of seconds (at least 0)")
-        answer = self.server.store.events(job_id, int(since[0]), min(wait, MAX_WAIT))
+        answer = self.server.store.events(job_id, since, min(wait, MAX_WAIT))
         if answer is None:
             return self._error(HTTPStatus.NOT_FOUND, f"no job {job_id}")
         state, events = answer
@@ -342,6 +442,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.OK, {"state": state})
         if _EVENTS.match(path):
             return self._error(HTTPStatus.METHOD_NOT_ALLOWED, "read a job's events with GET", {"Allow": "GET"})
+        if path == "/v1/notes":
+            return self._add_note(body)
         self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {path}")
 
     def _body(self) -> Any:
@@ -385,6 +487,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _NO_BODY = object()
+
+
+def _whole(values: list[str]) -> int | None:
+    """A ?since= value as a whole number, or None when it is not one (at most 18 digits: SQLite's range)."""
+    if len(values) != 1 or not (values[0].isascii() and values[0].isdigit()) or len(values[0]) > 18:
+        return None
+    return int(values[0])
 
 
 def _seconds(values: list[str]) -> float | None:

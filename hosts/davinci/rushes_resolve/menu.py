@@ -1,5 +1,6 @@
 """Runs one action from a Workspace > Scripts entry: finds Resolve, reads the user's settings, prints
-each message to Resolve's console, and turns every failure into one line (details in a log file)."""
+each message to Resolve's console and the rushes panel, and turns every failure into one line (details
+in a log file)."""
 from __future__ import annotations
 
 import json
@@ -7,13 +8,17 @@ import os
 import sys
 import time
 import traceback
+import webbrowser
 
 from . import actions
+from . import rushes_client
 from .context import ResolveActionError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SETTINGS = os.path.join(os.path.dirname(HERE), "rushes_settings.json")
 LOG = os.path.join(os.path.dirname(HERE), "rushes_resolve.log")
+PANEL_MARK = "rushes_panel.json"  # beside the settings: the Resolve process and worker whose panel was opened
+MAX_NOTE = 2000  # characters the worker takes in one note
 ACTIONS = ("markers_at_cuts", "subtitles", "scratch_voice", "upscale_clips", "anonymize_clips", "face_markers")
 
 
@@ -63,18 +68,79 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
-def run(action: str, scope: dict | None = None, settings_path: str = SETTINGS, log=say):
+class Panel(object):
+    """The rushes panel of the worker running for the settings' state folder (free Resolve gives scripts
+    no window): every message line also becomes a note there, and the page opens in the browser the
+    first time an action runs in this Resolve session and again when one fails. Without a running
+    worker, or with `"open_panel": false` in the settings for the opening, the console has it all."""
+
+    def __init__(self, settings: dict, action: str, settings_path: str, log, open_url=None):
+        self.log = log
+        self.source = "resolve %s" % action
+        self.open_panel = settings.get("open_panel", True) is not False
+        self.open_url = open_url or webbrowser.open
+        self.mark = os.path.join(os.path.dirname(os.path.abspath(settings_path)), PANEL_MARK)
+        self.opened = False
+        found = rushes_client.running_worker(settings.get("state_dir"), timeout=1.0)
+        # notes are best effort: a short timeout, so a worker that stops answering never holds up an action
+        self.client = rushes_client.WorkerClient(found.url, found.token, timeout=2.0) if found else None
+
+    def say(self, line: str, level: str = "info") -> None:
+        self.log(line)
+        if self.client is None:
+            return
+        text = line[len("rushes: "):] if line.startswith("rushes: ") else line
+        try:
+            # one try, no retries (the client's _call would retry a refused connection for 2 s)
+            self.client._once("POST", "/v1/notes", {"text": text[:MAX_NOTE], "level": level, "source": self.source})
+        except Exception:
+            self.client = None  # the worker went away: the console still gets every line
+
+    def show(self, failed: bool = False) -> None:
+        """Open the panel: the first time in this Resolve process (for this worker), or after a failure."""
+        if self.client is None or not self.open_panel or self.opened:
+            return
+        seen = {"pid": os.getpid(), "url": self.client.url}
+        if not failed:
+            try:
+                with open(self.mark, encoding="utf-8") as f:
+                    if json.load(f) == seen:
+                        return
+            except (OSError, ValueError):
+                pass
+        try:
+            if not self.open_url(self.client.panel_url()):
+                return
+        except Exception:  # no browser here: the console has every message
+            return
+        self.opened = True
+        try:
+            with open(self.mark, "w", encoding="utf-8") as f:
+                json.dump(seen, f)
+        except OSError:
+            pass
+
+
+def run(action: str, scope: dict | None = None, settings_path: str = SETTINGS, log=say, open_url=None):
     """Run `action` with the parameters of its section in the settings; returns its summary, or None
-    after printing one line that says what went wrong."""
+    after printing one line that says what went wrong. Each line also goes to the rushes panel of a
+    running worker, which `open_url` (default: webbrowser.open) opens (see Panel)."""
+    panel = None
     try:
         if action not in ACTIONS:
             raise ResolveActionError("no action %r (known: %s)" % (action, ", ".join(ACTIONS)))
-        settings = load_settings(settings_path)
+        try:
+            settings = load_settings(settings_path)
+        except ResolveActionError:  # unreadable settings: the default worker's panel still hears of it
+            panel = Panel({}, action, settings_path, log, open_url)
+            raise
+        panel = Panel(settings, action, settings_path, log, open_url)
         params = dict(settings.get(action) or {})
         resolve = find_resolve(scope)
-        return getattr(actions, action)(resolve, settings=settings, log=log, **params)
+        panel.show()
+        return getattr(actions, action)(resolve, settings=settings, log=panel.say, **params)
     except ResolveActionError as exc:
-        log("rushes: %s" % exc)
+        failed = "rushes: %s" % exc
     except Exception as exc:  # never a traceback in the console: one line, the details in the log
         try:
             with open(LOG, "a", encoding="utf-8") as f:
@@ -82,5 +148,10 @@ def run(action: str, scope: dict | None = None, settings_path: str = SETTINGS, l
             where = " (details in %s)" % LOG
         except OSError:
             where = ""
-        log("rushes: %s stopped: %s: %s%s" % (action, type(exc).__name__, exc, where))
+        failed = "rushes: %s stopped: %s: %s%s" % (action, type(exc).__name__, exc, where)
+    if panel is None:
+        log(failed)
+    else:
+        panel.say(failed, "error")
+        panel.show(failed=True)
     return None

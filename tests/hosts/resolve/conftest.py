@@ -21,6 +21,16 @@ for path in (str(DAVINCI), str(HERE)):
 SPEECH = HERE.parents[1] / "data" / "speech"
 
 
+@pytest.fixture(autouse=True)
+def browser_opened(tmp_path_factory, monkeypatch) -> list:
+    """No test finds a worker this machine's user runs, or opens a real browser: the default state
+    folder is an empty one, and webbrowser.open records the links the scripts open (returned)."""
+    monkeypatch.setenv("RUSHES_STATE", str(tmp_path_factory.mktemp("no_worker_here")))
+    opened: list = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *args, **kwargs: opened.append(url) or True)
+    return opened
+
+
 @pytest.fixture(scope="session")
 def media_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("resolve_media")

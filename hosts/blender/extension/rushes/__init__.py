@@ -11,7 +11,7 @@ from typing import Any
 
 import bpy
 
-from . import jobs, link, ops
+from . import jobs, link, ops, rushes_client
 
 
 class RushesPreferences(bpy.types.AddonPreferences):
@@ -132,12 +132,15 @@ _hooks: list[tuple[Any, Any]] = []
 
 
 def _connect_later() -> None:
-    """First idle moment after start-up: take the operators of a worker that already runs (or of
-    rushes in Blender), without starting one; the menu's Connect starts one when needed."""
-    try:
-        ops.refresh(bpy.context, start=False)
-    except Exception:  # noqa: BLE001 - nothing running yet is normal; the menus offer Connect
-        pass
+    """First idle moment after start-up: take the operators of a worker that already runs, without
+    starting one or loading rushes into Blender; the first run (or Connect) does that."""
+    prefs = ops.addon_prefs(bpy.context)
+    client = rushes_client.running_worker(getattr(prefs, "state_dir", "") or None, timeout=0.5)
+    if client is not None:
+        try:
+            ops.remember(client.describe())
+        except (rushes_client.WorkerError, OSError):
+            pass  # it went away meanwhile: the cached list stays
     return None
 
 

@@ -376,12 +376,17 @@ def load_cached() -> list[dict[str, Any]]:
 def refresh(context: Any, start: bool = True) -> int:
     """Ask the worker for its operators, rebuild the Blender operators, remember the list."""
     described = link.connect(addon_prefs(context), start=start).client.describe()
+    remember(described)
+    return len(described["operators"])
+
+
+def remember(described: dict[str, Any]) -> None:
+    """Build the operators of a worker's description and keep it for the next start."""
     build(described["operators"])
     tmp = cache_path() + ".part"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(described, f)
     os.replace(tmp, cache_path())
-    return len(described["operators"])
 
 
 # -- fixed operators: connect, cancel, remove ------------------------------------------------------

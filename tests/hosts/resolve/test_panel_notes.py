@@ -1,0 +1,103 @@
+"""The rushes panel from Resolve's side: each message line of a menu action is also a note in the panel of
+the running worker, and the panel opens once per Resolve session and again when an action fails."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import pytest
+
+from fake_resolve import Resolve
+from rushes_resolve import menu, rushes_client
+from test_actions import cut_in, feature, pool_item
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory, store):
+    """A real worker running for its own state folder, as `rushes serve` would: (state folder, client)."""
+    from rushes.jobs.server import make_server
+
+    state = tmp_path_factory.mktemp("panel_state")
+    server = make_server("127.0.0.1", 0, state_dir=state, allowed_roots=[tmp_path_factory.getbasetemp()],
+                         models=store)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state, rushes_client.WorkerClient.from_state(state)
+    server.shutdown()
+    server.worker.stop()
+    server.server_close()
+    server.store.close()
+
+
+def notes(client, since: int = 0) -> list:
+    return client._call("GET", "/v1/notes?since=%d" % since)["notes"]
+
+
+def settings_file(tmp_path, **values) -> str:
+    path = tmp_path / "rushes_settings.json"
+    path.write_text(json.dumps(values), encoding="utf-8")
+    return str(path)
+
+
+def test_messages_become_notes_and_the_panel_opens_once(running, cut_movies, tmp_path, browser_opened, monkeypatch):
+    state, client = running
+    settings = settings_file(tmp_path, state_dir=str(state), output_root=str(tmp_path / "out"),
+                             markers_at_cuts={"color": "Cyan", "method": "fast"})
+    resolve, project, timeline = feature()
+    cut_in(project, timeline, pool_item(project, cut_movies["23.976"]), 20, 140, 0)
+    lines: list = []
+    summary = menu.run("markers_at_cuts", {"resolve": resolve}, settings, log=lines.append)
+    assert summary is not None and summary["report"]["added"], lines
+    assert browser_opened == [client.panel_url()]  # opened before the action ran: its progress is in the panel
+    got = notes(client)
+    assert [n["text"] for n in got] == [line[len("rushes: "):] if line.startswith("rushes: ") else line
+                                        for line in lines]
+    assert any("cut marker(s) added" in n["text"] for n in got)
+    assert {(n["level"], n["source"]) for n in got} == {("info", "resolve markers_at_cuts")}
+    with open(os.path.join(str(tmp_path), menu.PANEL_MARK), encoding="utf-8") as f:
+        assert json.load(f) == {"pid": os.getpid(), "url": client.url}
+
+    # the same Resolve session: the panel is not opened again for an action that works ...
+    seen = got[-1]["seq"]
+    assert menu.run("markers_at_cuts", {"resolve": resolve}, settings, log=lines.append) is not None
+    assert browser_opened == [client.panel_url()] and notes(client, seen)
+    # ... but it is for one that fails, with the reason as an error note
+    seen = notes(client)[-1]["seq"]
+    assert menu.run("subtitles", {"resolve": Resolve()}, settings, log=lines.append) is None
+    assert lines[-1] == "rushes: no project is open in DaVinci Resolve"
+    assert [(n["level"], n["source"], n["text"]) for n in notes(client, seen)] == \
+        [("error", "resolve subtitles", "no project is open in DaVinci Resolve")]
+    assert browser_opened == [client.panel_url()] * 2
+
+    # settings that cannot be read still reach the panel of the worker for the default state folder
+    broken = tmp_path / "broken" / "rushes_settings.json"
+    broken.parent.mkdir()
+    broken.write_text("{not json", encoding="utf-8")
+    seen = notes(client)[-1]["seq"]
+    monkeypatch.setenv("RUSHES_STATE", str(state))
+    menu.run("face_markers", {"resolve": Resolve()}, str(broken), log=lines.append)
+    assert lines[-1].startswith("rushes: cannot read the rushes settings")
+    assert [n["level"] for n in notes(client, seen)] == ["error"] and len(browser_opened) == 3
+
+
+def test_open_panel_false_and_no_worker(running, tmp_path, browser_opened):
+    state, client = running
+    lines: list = []
+    quiet = settings_file(tmp_path, state_dir=str(state), open_panel=False)
+    seen = (notes(client) or [{"seq": 0}])[-1]["seq"]
+    assert menu.run("face_markers", {"resolve": Resolve()}, quiet, log=lines.append) is None
+    assert browser_opened == [] and [n["text"] for n in notes(client, seen)] == ["no project is open in DaVinci Resolve"]
+
+    # no worker running: the console has the line, nothing is opened, nothing waits
+    nobody = settings_file(tmp_path, state_dir=str(tmp_path / "nobody"))
+    assert menu.run("face_markers", {"resolve": Resolve()}, nobody, log=lines.append) is None
+    assert lines[-1] == "rushes: no project is open in DaVinci Resolve" and browser_opened == []
+
+    # a worker that stops answering mid-action: the line still reaches the console, later ones skip the panel
+    panel = menu.Panel({"state_dir": str(state)}, "subtitles", nobody, lines.append)
+    assert panel.client is not None
+    panel.client = rushes_client.WorkerClient("http://127.0.0.1:9", panel.client.token, timeout=2.0)
+    panel.say("rushes: transcribing 1 audio clip(s) of 'Edit'")
+    assert lines[-1] == "rushes: transcribing 1 audio clip(s) of 'Edit'" and panel.client is None
+    panel.show(failed=True)
+    assert browser_opened == []
