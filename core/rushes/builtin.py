@@ -7,12 +7,13 @@ from .hookspecs import hookimpl
 @hookimpl
 def rushes_operators() -> list[type]:
     from .detect.shots import DetectShots
+    from .faces.characters import DetectCharacters
     from .faces.operator import DetectFaces
     from .gan.operator import GanUpscale
     from .speech.operator import SpeechTranscribe, SpeechVad
     from .speech.synthesize import SpeechSynthesize
 
-    return [DetectShots, DetectFaces, GanUpscale, SpeechSynthesize, SpeechTranscribe, SpeechVad]
+    return [DetectShots, DetectFaces, DetectCharacters, GanUpscale, SpeechSynthesize, SpeechTranscribe, SpeechVad]
 
 
 @hookimpl
@@ -20,7 +21,7 @@ def rushes_result_kinds() -> list[tuple[str, type]]:
     from . import results
 
     return [(cls.__name__, cls) for cls in (results.Cuts, results.Frames, results.FaceTracks, results.SpeechRegions,
-                                            results.Transcript, results.VoiceLines)]
+                                            results.Transcript, results.VoiceLines, results.Characters)]
 
 
 @hookimpl
@@ -28,4 +29,6 @@ def rushes_writers() -> list[tuple[str, str, object]]:
     cuts, speech = "rushes.interchange.cuts", "rushes.interchange.speech"  # imported when first used
     return [("Cuts", "otio", f"{cuts}:to_otio"), ("Cuts", "edl", f"{cuts}:to_edl"), ("Cuts", "csv", f"{cuts}:to_csv"),
             ("Transcript", "srt", f"{speech}:to_srt"), ("Transcript", "vtt", f"{speech}:to_vtt"),
-            ("SpeechRegions", "csv", f"{speech}:regions_csv"), ("SpeechRegions", "otio", f"{speech}:regions_otio")]
+            ("SpeechRegions", "csv", f"{speech}:regions_csv"), ("SpeechRegions", "otio", f"{speech}:regions_otio"),
+            ("Characters", "csv", "rushes.interchange.characters:to_csv"),
+            ("Characters", "otio", "rushes.interchange.characters:to_otio")]

@@ -35,6 +35,7 @@ INPUT_KINDS: dict[str, tuple[str, ...]] = {
     "image": (".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".bmp", ".hdr", ".cin"),
     "audio": (".wav", ".bwf", ".aif", ".aiff", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus"),
     "text": (".txt", ".fountain"),
+    "edit": (".otio",),  # an edit whose clips name their media and source ranges
 }
 
 

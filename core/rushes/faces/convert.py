@@ -12,6 +12,9 @@ def convert_blazeface(files: dict[str, Path], out: Path) -> None:
 
     The graphs hold float16 weights behind Dequantize ops; tflite2onnx folds them to float32
     (it warns that float16 is 'not tested': rushes' tests check the converted model's faces).
+    The converted graphs take one picture of the model's size; `free_shape` frees the batch and
+    the picture size (the networks are fully convolutional), so that a whole pyramid level, or all
+    the tiles of a frame, run in one call.
     """
     import onnxruntime as ort
     import tflite2onnx
@@ -23,9 +26,59 @@ def convert_blazeface(files: dict[str, Path], out: Path) -> None:
         for model in ("short", "full"):
             target = out / f"blazeface_{model}.onnx"
             tflite2onnx.convert(str(files[f"blazeface_{model}.tflite"]), str(target))
+            free_shape(target)
             ort.InferenceSession(str(target), providers=["CPUExecutionProvider"])
     finally:
         quiet.setLevel(level)
+
+
+def free_shape(path: Path) -> None:
+    """Rewrite a converted graph in place so that its batch and input size are free.
+
+    tflite2onnx writes the batch of 1 and the size into the graph three ways: the input/output
+    shapes (now "batch", "height", "width" and "anchors"), the Reshape target shapes ([1, -1, k]:
+    0 now copies the batch through) and the full-range model's Resize sizes ([1, C, H, W]:
+    replaced by the equal scales, 2x).
+    """
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper, shape_inference
+
+    model = shape_inference.infer_shapes(onnx.load(str(path)))
+    graph = model.graph
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+              for v in (*graph.value_info, *graph.input, *graph.output)}
+    consts = {t.name: t for t in graph.initializer}
+
+    def constant(name: str, value: np.ndarray) -> str:
+        if name not in consts:
+            consts[name] = numpy_helper.from_array(value, name)
+            graph.initializer.append(consts[name])
+        return name
+
+    for node in graph.node:
+        if node.op_type == "Reshape":
+            shape = numpy_helper.to_array(consts[node.input[1]]).astype(np.int64)
+            if shape[0] != 1:
+                raise ValueError(f"{path.name}: Reshape {node.name} to {shape.tolist()}: batch not first")
+            node.input[1] = constant(node.input[1] + "/batch", np.concatenate([[0], shape[1:]]))
+        elif node.op_type == "Resize" and len(node.input) == 4 and node.input[3] in consts:
+            sizes = numpy_helper.to_array(consts[node.input[3]]).astype(np.float32)
+            scales = sizes / np.asarray(shapes[node.input[0]], np.float32)
+            node.input[2] = constant(node.input[3] + "/scales", scales)
+            del node.input[3]
+    used = {i for node in graph.node for i in node.input}
+    for t in [t for t in graph.initializer if t.name not in used]:
+        graph.initializer.remove(t)
+    del graph.value_info[:]  # inferred with batch 1
+    for value in (*graph.input, *graph.output):
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"
+    for value, names in ((graph.input[0], ("height", "width")), *((o, ("anchors",)) for o in graph.output)):
+        dims = value.type.tensor_type.shape.dim
+        for dim, name in zip(dims[len(dims) - 2:] if len(names) == 2 else dims[1:2], names):
+            dim.dim_param = name
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
 
 
 def convert_mtcnn(files: dict[str, Path], out: Path) -> None:

@@ -37,9 +37,10 @@ class DetectFaces(Operator):
               enabled_if=("method", "==", "blazeface")),
         Param("min_score", float, 0.8, "Minimum score", "detections below this confidence are dropped",
               min=0.05, max=0.99, step=0.05),
-        Param("min_face", int, 40, "Smallest face (px)",
-              "smallest face to find, in source pixels: BlazeFace searches tiles small enough for it "
-              "(0: whole picture only); MTCNN's pyramid starts there", min=0, max=4096, unit="px"),
+        Param("min_face", int, 20, "Smallest face (px)",
+              "smallest face to find, in source pixels: BlazeFace searches the picture scaled up enough for it "
+              "(0: whole picture at the network's size only); MTCNN's pyramid starts there", min=0, max=4096,
+              unit="px"),
         Param("max_gap", int, 8, "Re-identification gap",
               "frames a track may go undetected and keep its id", min=0, max=250, unit="frames",
               advanced=True),
@@ -57,6 +58,12 @@ class DetectFaces(Operator):
               "as a fraction of the box", min=0.0, max=1.0, step=0.05, enabled_if=("anonymize", "!=", "none")),
         Param("encode", str, "prores", "Movie encoding", "codec of an anonymized movie: prores (422 HQ) or h264",
               choices=("prores", "h264"), enabled_if=("anonymize", "!=", "none")),
+        Param("expressions", bool, False, "Expressions",
+              "also classify each face's expression in every frame (angry, disgust, fear, happy, sad, surprise, "
+              "neutral; FER's mini-Xception) and summarise each track"),
+        Param("expression_smooth", int, 3, "Expression smoothing",
+              "frames either side averaged into each frame's expression probabilities (0: none)",
+              min=0, max=50, unit="frames", enabled_if=("expressions", "==", True)),
     )
 
     def outputs(self, media: Movie | ImageSequence | Still, params: dict[str, Any],
@@ -78,6 +85,8 @@ class DetectFaces(Operator):
         if ctx.media.colorspace != "auto":
             color.is_display_referred(ctx.media.colorspace)  # unknown names fail before any work
         detect = self._detector(params, ctx)
+        classify = self._expressions(params, ctx) if params["expressions"] else None
+        measured: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # frame -> (boxes, probabilities)
         per_frame = []
         start, end = frame_span(media, ctx.frame_range)
         total = end - start
@@ -86,13 +95,23 @@ class DetectFaces(Operator):
             ctx.report(0.9 * k / total if params["anonymize"] != "none" else k / total,
                        f"{params['method']}: frame {number} ({k + 1}/{total})")
             height, width = rgb8.shape[:2]
-            per_frame.append((number, detect(rgb8)))
+            found = detect(rgb8)
+            if classify is not None and found:
+                boxes = np.stack([d.box for d in found])
+                measured[number] = (boxes, classify(rgb8, boxes))
+            per_frame.append((number, found))
         tracks = link(per_frame, params["max_gap"], params["min_iou"], params["min_track"], params["smooth"])
+        if classify is not None:
+            from .expression import attach
+
+            attach(tracks, measured, params["expression_smooth"])
         rate = getattr(media, "rate", None) if not isinstance(media, Still) else None
         settings = {k: params[k] for k in ("method", "model", "min_score", "min_face", "max_gap", "min_iou",
                                            "min_track", "smooth")}
         if params["method"] == "mtcnn":
             settings.pop("model")
+        if params["expressions"]:  # recorded only when asked for: earlier results read the same
+            settings.update(expressions=True, expression_smooth=params["expression_smooth"])
         notes = media.bad_frame_notes() if hasattr(media, "bad_frame_notes") else []
         result = FaceTracks(str(media.path), width, height, start, total, rate, params["method"],
                             LANDMARKS[params["method"]], tracks, settings, notes)
@@ -112,6 +131,12 @@ class DetectFaces(Operator):
         cascade = MTCNN(ctx.models.ensure("mtcnn", progress=lambda m: ctx.report(0.0, m)), device=ctx.device,
                         min_face=max(params["min_face"], 12))
         return lambda rgb8: cascade.detect(rgb8, params["min_score"])
+
+    def _expressions(self, params: dict[str, Any], ctx: Context):
+        from .expression import ExpressionModel
+
+        return ExpressionModel(ctx.models.ensure("fer", progress=lambda m: ctx.report(0.0, m)),
+                               device=ctx.device).classify
 
     def _pictures(self, media, ctx: Context, span: tuple[int, int]) -> Iterator[tuple[int, np.ndarray]]:
         """(source frame number, display-referred RGB uint8) for every frame to search."""

