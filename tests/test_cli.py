@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+BUILTIN_OPERATORS = ["detect.characters", "detect.faces", "detect.shots", "gan.upscale", "speech.synthesize",
+                     "speech.transcribe", "speech.vad"]
+
 
 def rushes(*args, cwd=None):
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
@@ -29,7 +32,7 @@ def test_ops_lists_and_describes():
     described = json.loads(rushes("ops", "--json").stdout)
     assert described["schema_version"] == 1
     schema = {op["name"]: op for op in described["operators"]}
-    assert list(schema) == ["detect.faces", "detect.shots", "gan.upscale", "speech.synthesize", "speech.transcribe", "speech.vad"]
+    assert list(schema) == BUILTIN_OPERATORS
     assert {p["name"] for p in schema["detect.shots"]["params"]} >= {"method", "threshold", "min_shot_length"}
     assert {p["name"] for p in schema["detect.faces"]["params"]} >= {"method", "min_face", "max_gap", "anonymize"}
 

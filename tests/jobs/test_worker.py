@@ -19,6 +19,9 @@ from rushes.jobs.server import make_server
 from rushes.jobs.store import JobStore
 from rushes.jobs.worker import Worker
 
+BUILTIN_OPERATORS = ["detect.characters", "detect.faces", "detect.shots", "gan.upscale", "speech.synthesize",
+                     "speech.transcribe", "speech.vad"]
+
 CLIENT_FILE = Path(__file__).resolve().parents[2] / "core" / "rushes" / "jobs" / "client.py"
 SAFETY = 60  # seconds: only ever reached when something is broken
 
@@ -93,7 +96,7 @@ def test_submit_run_result(worker, tmp_path, edit_clip):
     assert Path(result["out_dir"]) == tmp_path / "out"
     assert result["result"]["frame_count"] == truth["frames"]
     assert json.loads((tmp_path / "out" / "shots.json").read_text())["cuts"] == result["result"]["cuts"]
-    assert [op["name"] for op in client.operators()] == ["detect.faces", "detect.shots", "gan.upscale", "speech.synthesize", "speech.transcribe", "speech.vad"]
+    assert [op["name"] for op in client.operators()] == BUILTIN_OPERATORS
 
 
 def test_bad_requests(worker, tmp_path, edit_clip):
@@ -167,7 +170,7 @@ def test_client_runs_on_the_standard_library_alone(worker, tmp_path):
     out = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(CLIENT_FILE), str(tmp_path / "state")],
                          capture_output=True, text=True, check=True)
     lines = out.stdout.strip().splitlines()
-    assert json.loads(lines[0]) == ["detect.faces", "detect.shots", "gan.upscale", "speech.synthesize", "speech.transcribe", "speech.vad"]
+    assert json.loads(lines[0]) == BUILTIN_OPERATORS
     assert lines[1] == "[]"
 
 
