@@ -22,9 +22,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 STATE_ENV = "RUSHES_STATE"
+FINAL = ("done", "failed", "cancelled")  # a job's last states; its last event has one of them as its phase
 # pauses before trying a refused connection again: a worker that is starting up, or one whose
 # listen queue overflowed in a burst of submissions
 RETRY_DELAYS = (0.1, 0.2, 0.4, 0.6, 0.8)
@@ -130,6 +131,20 @@ class WorkerClient:
         query = f"?since={int(since)}" + (f"&wait={wait:g}" if wait > 0 else "")
         return self._call("GET", f"/v1/jobs/{job_id}/events{query}")["events"]
 
+    def follow(self, job_id: str, wait: float = 1.0, stop: Callable[[], bool] | None = None) -> Iterator[dict[str, Any]]:
+        """The job's progress events as they arrive (long-polls of `wait` s), up to its last one,
+        whose phase is done, failed or cancelled; then ask `status` for the result. `stop`, when
+        given, is asked before each poll: the first time it answers yes the job is cancelled (and
+        its cancelled event ends the stream)."""
+        since, phase, stopping = 0, None, False
+        while phase not in FINAL:
+            if stop is not None and not stopping and stop():
+                self.cancel(job_id)
+                stopping = True
+            for event in self.events(job_id, since=since, wait=wait):
+                since, phase = event["seq"], event["phase"] or phase
+                yield event
+
     def cancel(self, job_id: str) -> str:
         return self._call("POST", f"/v1/jobs/{job_id}/cancel", {})["state"]
 
@@ -150,7 +165,7 @@ class WorkerClient:
         while True:
             left = None if timeout is None else timeout - (time.monotonic() - start)
             status = self.status(job_id, wait=poll if left is None else max(0.0, min(poll, left)))
-            if status["state"] in ("done", "failed", "cancelled"):
+            if status["state"] in FINAL:
                 return status
             if left is not None and time.monotonic() - start > timeout:
                 raise WorkerError(f"job {job_id} still {status['state']} after {timeout:.0f} s")

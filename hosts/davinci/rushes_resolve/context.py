@@ -271,15 +271,13 @@ class Worker(object):
             if not _worker_error(exc):
                 raise
             raise ResolveActionError("the rushes worker refused %s: %s" % (what, exc))
-        seen, phase, shown = 0, None, -1
+        shown = -1
         try:
-            while phase not in ("done", "failed", "cancelled"):
-                for event in self.client.events(job, since=seen, wait=poll):
-                    seen, phase = event["seq"], event["phase"]
-                    percent = int(round(100 * (event.get("fraction") or 0)))
-                    if log and percent >= shown + 25 and phase not in ("done", "failed", "cancelled"):
-                        shown = percent
-                        log("%s: %d%% %s" % (what, percent, event.get("message") or ""))
+            for event in self.client.follow(job, wait=poll):
+                percent = int(round(100 * (event.get("fraction") or 0)))
+                if log and percent >= shown + 25 and event["phase"] not in rushes_client.FINAL:
+                    shown = percent
+                    log("%s: %d%% %s" % (what, percent, event.get("message") or ""))
             status = self.client.status(job)
         except Exception as exc:
             if not _worker_error(exc):

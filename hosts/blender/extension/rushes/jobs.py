@@ -14,8 +14,6 @@ from typing import Any, Callable
 
 from .rushes_client import WorkerClient, WorkerError
 
-FINAL = ("done", "failed", "cancelled")
-
 
 class Job:
     """One submitted job: its progress as last seen, and what to do with its result."""
@@ -40,22 +38,9 @@ class Job:
 
     # -- watcher thread (no bpy here) ------------------------------------------------------------
     def _follow(self) -> None:
-        since = 0
         try:
-            while True:
-                if self._cancel.is_set():
-                    self._cancel.clear()
-                    self.client.cancel(self.id)
-                events = self.client.events(self.id, since=since, wait=0.5)
-                for event in events:
-                    since = max(since, int(event.get("seq", since)))
-                    self._events.put(("event", event))
-                if any(e.get("phase") in FINAL for e in events):
-                    break
-                if not events:
-                    status = self.client.status(self.id)
-                    if status.get("state") in FINAL:
-                        break
+            for event in self.client.follow(self.id, wait=0.5, stop=self._cancel.is_set):
+                self._events.put(("event", event))
             self._events.put(("final", self.client.status(self.id)))
         except WorkerError as exc:
             self._events.put(("lost", str(exc)))

@@ -15,9 +15,8 @@ import nuke
 
 from . import apply, panel, reads
 from .connection import PluginError, connect
-from .rushes_client import WorkerError
+from .rushes_client import FINAL, WorkerError
 
-FINISHED = ("done", "failed", "cancelled")
 POLL = 1.0          # seconds per events long-poll: how soon a click on Cancel is seen
 STATUS_EVERY = 0.25  # seconds between status line updates
 
@@ -80,21 +79,16 @@ class Job:
         client = connect()
         self.job_id = client.submit(self.spec())
         self.status("queued (job %s)" % self.job_id)
-        seen, phase, shown, cancelled = 0, "queued", 0.0, False
-        while phase not in FINISHED:
-            if not cancelled and (self.cancel_requested.is_set() or task.isCancelled()):
-                client.cancel(self.job_id)
-                cancelled = True
-                self.status("cancelling")
-            for event in client.events(self.job_id, since=seen, wait=POLL):
-                seen, phase = event["seq"], event["phase"] or phase
-                if event.get("fraction") is not None:
-                    task.setProgress(int(round(100 * float(event["fraction"]))))
-                if event.get("message"):
-                    task.setMessage(event["message"])
-                if time.monotonic() - shown > STATUS_EVERY and phase not in FINISHED:
-                    shown = time.monotonic()
-                    self.status("%s: %s" % (phase, event.get("message") or ""))
+        phase, shown = "queued", 0.0
+        for event in client.follow(self.job_id, wait=POLL, stop=lambda: self._stopping(task)):
+            phase = event["phase"] or phase
+            if event.get("fraction") is not None:
+                task.setProgress(int(round(100 * float(event["fraction"]))))
+            if event.get("message"):
+                task.setMessage(event["message"])
+            if time.monotonic() - shown > STATUS_EVERY and phase not in FINAL:
+                shown = time.monotonic()
+                self.status("%s: %s" % (phase, event.get("message") or ""))
         final = client.status(self.job_id)
         self.state = final["state"]
         if self.state == "done":
@@ -105,6 +99,13 @@ class Job:
         else:
             self.error = final.get("error") or final.get("message") or "failed"
             self.status("failed: %s" % self.error)
+
+    def _stopping(self, task: Any) -> bool:
+        """Cancel asked for (the node's Cancel or the progress bar's); says so on the node once."""
+        if self.cancel_requested.is_set() or task.isCancelled():
+            self.status("cancelling")
+            return True
+        return False
 
     def _apply(self, result: Dict[str, Any]) -> None:
         """Main thread: the result's nodes beside the Read, and the status line."""
