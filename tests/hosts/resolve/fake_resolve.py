@@ -16,6 +16,7 @@ import os
 import re
 import wave
 from fractions import Fraction
+from pathlib import Path
 
 import srt
 
@@ -29,6 +30,8 @@ CLIP_COLORS = {"Orange", "Apricot", "Yellow", "Lime", "Olive", "Green", "Teal", 
 RATES = {"23.976": Fraction(24000, 1001), "24": Fraction(24), "25": Fraction(25), "29.97": Fraction(30000, 1001),
          "30": Fraction(30)}
 _ids = itertools.count(1)
+
+DAVINCI = Path(__file__).resolve().parents[3] / "hosts" / "davinci"  # the Resolve-side code these fakes serve
 
 
 def _rate(text: str) -> Fraction:

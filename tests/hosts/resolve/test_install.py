@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DAVINCI
-from fake_resolve import Resolve
+from fake_resolve import DAVINCI, Resolve
 from rushes_resolve_tools.install import scripts_folder
 
 ENTRIES = {"Markers at Cuts.py", "Subtitles.py", "Scratch Voice.py", "Upscale Clips.py", "Anonymize Clips.py",

@@ -6,8 +6,7 @@ import runpy
 
 import pytest
 
-from conftest import DAVINCI
-from fake_resolve import Resolve
+from fake_resolve import DAVINCI, Resolve
 from rushes_resolve import actions, menu
 from rushes_resolve.context import Edition, ResolveActionError, edition
 

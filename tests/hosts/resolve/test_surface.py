@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import fake_resolve
-from conftest import DAVINCI
+from fake_resolve import DAVINCI
 
 STUBS = next(Path(p) / "fusionscript-stubs" / "fusionscript.pyi" for p in sys.path
              if (Path(p) / "fusionscript-stubs" / "fusionscript.pyi").is_file())
