@@ -75,22 +75,6 @@ def job_latency(client: WorkerClient, spec: dict) -> tuple[float, float]:
     return first["time"] - submitted, events[-1]["time"] - submitted
 
 
-def tiny_movie(sample: Path, out: Path, frames: int = 40) -> Path:
-    import av
-
-    with av.open(str(sample)) as src, av.open(str(out), "w") as dst:
-        stream = dst.add_stream("libx264", rate=25)
-        stream.pix_fmt = "yuv420p"
-        for n, frame in zip(range(frames), src.decode(video=0)):
-            if n == 0:
-                stream.width, stream.height = frame.width, frame.height
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")):
-                dst.mux(packet)
-        for packet in stream.encode():
-            dst.mux(packet)
-    return out
-
-
 LATENCY = {  # model: (what, operator, parameters)
     "TransNetV2": ("detect.shots transnet, 40 frames 160x90", "detect.shots", {"method": "transnet"}),
     "Real-ESRGAN": ("gan.upscale animevideov3, 32x32 PNG", "gan.upscale", {}),
@@ -125,7 +109,7 @@ def latency(store: ModelStore, tmp: Path) -> None:
     for model in ("transnetv2", "realesrgan", "whisper-tiny-en", "silero-vad"):
         store.ensure(model)  # fetching and converting is not what is measured
     sources = {
-        "TransNetV2": tiny_movie(store.path("transnetv2", "sample.mp4"), tmp / "A001.mp4"),
+        "TransNetV2": edit.first_frames(store.path("transnetv2", "sample.mp4"), tmp / "A001.mp4"),
         "Real-ESRGAN": write_image(tmp / "plate.png", np.random.default_rng(1).random((32, 32, 3), dtype=np.float32),
                                    fmt="uint8"),
         "Whisper": Path(__file__).resolve().parents[1] / "tests" / "data" / "speech" / "austen-0870.wav",

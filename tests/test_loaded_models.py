@@ -1,11 +1,11 @@
 """Loaded models stay warm: a second job reuses the first one's sessions; the cache is bounded,
 loads each key once across threads, and is sized by RUSHES_MODEL_CACHE_MB."""
 import threading
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures import edit
 
 import rushes
 import rushes.devices
@@ -16,25 +16,8 @@ from rushes.modelstore.loaded import CACHE_MB_ENV, MODELS, LoadedModels
 SPEECH = Path(__file__).parent / "data" / "speech" / "austen-0870.wav"
 
 
-def tiny_movie(sample_clip: Path, out: Path, frames: int = 40) -> Path:
-    """The sample clip's first frames as a short movie (TransNetV2 needs only a window of them)."""
-    import av
-
-    with av.open(str(sample_clip)) as src, av.open(str(out), "w") as dst:
-        stream = dst.add_stream("libx264", rate=Fraction(25))
-        stream.pix_fmt = "yuv420p"
-        for n, frame in zip(range(frames), src.decode(video=0)):
-            if n == 0:
-                stream.width, stream.height = frame.width, frame.height
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")):
-                dst.mux(packet)
-        for packet in stream.encode():
-            dst.mux(packet)
-    return out
-
-
 def test_a_second_job_reuses_the_loaded_models(tmp_path, store, sample_clip, monkeypatch):
-    movie = tiny_movie(sample_clip, tmp_path / "A001.mp4")
+    movie = edit.first_frames(sample_clip, tmp_path / "A001.mp4")
     still = write_image(tmp_path / "plate.png", np.linspace(0, 1, 16 * 16 * 3, dtype=np.float32).reshape(16, 16, 3),
                         fmt="uint8")
     jobs = [("detect.shots", movie, {"method": "transnet"}), ("gan.upscale", still, {}),

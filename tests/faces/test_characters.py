@@ -5,7 +5,6 @@ import shutil
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import OpenImageIO as oiio
 import pytest
@@ -15,7 +14,7 @@ from rushes.errors import MediaError, ParameterError
 from rushes.faces.blazeface import BlazeFace
 from rushes.faces.characters import cast_name
 from rushes.faces.identity import FaceEncoder, confidence, distances, group, pick_frames
-from rushes.media import color, read_image
+from rushes.media import color, encode_movie, read_image
 from rushes.results import Characters, FacePosition
 from rushes.runner import run
 
@@ -101,21 +100,16 @@ def test_cast_names_come_from_still_names(still, name):
 
 
 def write_movie(path: Path, shots) -> None:
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(25))
-        stream.width = stream.height = SIZE
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "16"}
+    def pictures():
         for name, left, top, frames in shots:
             photo = rgb8(name)
             for i in range(frames):
                 x = left + 2 * i
                 window = np.ascontiguousarray(photo[top:top + SIZE, x:x + SIZE])
                 assert window.shape == (SIZE, SIZE, 3), name
-                for packet in stream.encode(av.VideoFrame.from_ndarray(window, format="rgb24")):
-                    out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+                yield window
+
+    encode_movie(pictures(), path, Fraction(25), "h264")
 
 
 def cast_folder(root: Path, stills: dict[str, str]) -> Path:

@@ -20,6 +20,8 @@ import numpy as np
 import OpenImageIO as oiio
 import pytest
 
+from rushes.media import encode_movie
+
 ROOT = Path(__file__).resolve().parents[3]
 PHOTOS = ROOT / "tests" / "data" / "photos"
 DOOR = ROOT / "tests" / "data" / "realesrgan" / "door.png"
@@ -54,17 +56,8 @@ STUDIO = '''
 def panning_movie(path: Path) -> None:
     """FRAMES frames of astronaut.png seen through a window moving STEP px right per frame."""
     photo = oiio.ImageBuf(str(PHOTOS / "astronaut.png")).get_pixels(oiio.UINT8)[..., :3]
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(25))
-        stream.width = stream.height = SIZE
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "16"}
-        for i in range(FRAMES):
-            window = np.ascontiguousarray(photo[:SIZE, i * STEP:i * STEP + SIZE])
-            for packet in stream.encode(av.VideoFrame.from_ndarray(window, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    encode_movie((np.ascontiguousarray(photo[:SIZE, i * STEP:i * STEP + SIZE]) for i in range(FRAMES)), path,
+                 Fraction(25), "h264")
 
 
 def linear_exr(path: Path) -> None:
@@ -84,7 +77,7 @@ def observed(blender_python, extension_zip, tmp_path_factory, run_scenario):
     tmp = tmp_path_factory.mktemp("blender clip")
     media = tmp / "media é"
     media.mkdir()
-    movie, exr, png = media / "astronaut pan.mp4", media / "door plate.exr", media / "door.png"
+    movie, exr, png = media / "astronaut pan.mov", media / "door plate.exr", media / "door.png"
     panning_movie(movie)
     linear_exr(exr)
     png.write_bytes(DOOR.read_bytes())
@@ -154,7 +147,7 @@ def test_blurred_faces_load_as_a_new_clip(observed):
     # the face is blurred in the written movie, the rest of the picture is not
     with av.open(blurred["filepath"]) as movie:
         frame = next(movie.decode(video=0)).to_ndarray(format="rgb24").astype(float)
-    with av.open(str(observed["media"] / "astronaut pan.mp4")) as movie:
+    with av.open(str(observed["media"] / "astronaut pan.mov")) as movie:
         source = next(movie.decode(video=0)).to_ndarray(format="rgb24").astype(float)
     x, y = FACE
     face, corner = (slice(y - 20, y + 20), slice(x - 20, x + 20)), (slice(300, 380), slice(0, 80))
@@ -185,6 +178,6 @@ def test_saved_reloaded_and_removed(observed):
     assert {observed["upscale_exr"]["name"], observed["upscale_png"]["name"]} <= set(reloaded["images"])
     removed = observed["removed"]
     assert removed["tracks"] == [] and removed["markers"] == []
-    assert removed["clips"] == sorted(["astronaut pan.mp4", "astronaut pan.mp4.001"])  # the blurred clip went
+    assert removed["clips"] == sorted(["astronaut pan.mov", "astronaut pan.mov.001"])  # the blurred clip went
     assert set(removed["images"]) - {"Render Result"} == {"plate exr", "plate png"}
     assert [m[0] for m in removed["movies"]] == ["faces"]
