@@ -95,10 +95,14 @@ def build_zip(out_dir: Path, blender: tuple[str, str] | None) -> Path:
     return out_dir / name
 
 
-def _package_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, required=True, help="folder for the extension zip")
+def _blender_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--blender", help="Blender executable, or a Python with bpy (default: $RUSHES_BLENDER, "
                                           "this Python's bpy, `blender` on PATH)")
+
+
+def _package_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True, help="folder for the extension zip")
+    _blender_argument(parser)
 
 
 def _package(args: argparse.Namespace) -> int:
@@ -118,12 +122,8 @@ print("installed", bpy.utils.user_resource("EXTENSIONS"))
 
 
 def _install_arguments(parser: argparse.ArgumentParser) -> None:
-    _package_arguments(parser)
-    parser.set_defaults(out=None)
-    for action in parser._actions:
-        if action.dest == "out":
-            action.required = False
-            action.help = "keep the zip in this folder (default: a temporary folder)"
+    parser.add_argument("--out", type=Path, help="keep the zip in this folder (default: a temporary folder)")
+    _blender_argument(parser)
 
 
 def _install(args: argparse.Namespace) -> int:

@@ -89,7 +89,7 @@ def strips_of(scene: bpy.types.Scene) -> Any:
     ed = scene.sequence_editor
     if ed is None:
         return []
-    return getattr(ed, "strips_all", None) if hasattr(ed, "strips_all") else ed.sequences_all
+    return ed.strips_all if hasattr(ed, "strips_all") else ed.sequences_all
 
 
 def top_strips(scene: bpy.types.Scene) -> Any:
