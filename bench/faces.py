@@ -39,6 +39,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 PHOTOS = ROOT / "tests" / "data" / "photos"
 SIZES = (15, 17, 20, 25, 35, 50, 100, 150, 250)  # face widths placed, px
+FRAMES_PER_SIZE = 2  # of three faces each: six faces of each size
 # tight face boxes in the portraits (x0, y0, x1, y1), read off the pictures
 PORTRAITS = {"astronaut.png": (178, 81, 272, 175), "camera.png": (186, 124, 260, 199)}
 BACKGROUNDS = ("coffee.png", "rocket.jpg")
@@ -101,23 +102,22 @@ def load(name: str) -> np.ndarray:
 
 
 def scenes(rng: np.random.Generator) -> list[tuple[np.ndarray, list[np.ndarray], list[int]]]:
-    """(1080p frame, placed face boxes, their widths): three faces a frame, one of each third of
-    SIZES, for each portrait; then each background alone."""
+    """(1080p frame, placed face boxes, their widths): for each of SIZES, FRAMES_PER_SIZE frames
+    with three faces of that size (one in each third of the frame, the portraits taking turns, at
+    random positions: how a face lands on the pixel grid changes its score), on the two
+    backgrounds in turn; then each background alone."""
     from rushes.media import color
 
     portraits = {name: load(name) for name in PORTRAITS}
+    names = list(PORTRAITS)
     backgrounds = [color.scale_rgb8(load(name), (1920, 1080)) for name in BACKGROUNDS]
     out = []
-    thirds = len(SIZES) // 3
-    for p, name in enumerate(PORTRAITS):
-        for k in range(thirds):
-            frame = backgrounds[(p + k) % 2].copy()
-            truth, widths = [], []
-            for column, size in enumerate(SIZES[k::thirds]):
-                box = place(frame, portraits[name], PORTRAITS[name], size, column, rng)
-                truth.append(box)
-                widths.append(size)
-            out.append((frame, truth, widths))
+    for size in SIZES:
+        for k in range(FRAMES_PER_SIZE):
+            frame = backgrounds[k % 2].copy()
+            truth = [place(frame, portraits[names[(k + column) % 2]], PORTRAITS[names[(k + column) % 2]], size,
+                           column, rng) for column in range(3)]
+            out.append((frame, truth, [size] * 3))
     out.extend((b.copy(), [], []) for b in backgrounds)
     return out
 
@@ -153,7 +153,7 @@ def score(found: list[np.ndarray], truth: list[np.ndarray]) -> tuple[list[bool],
 
 
 def main() -> int:
-    from rushes.faces.blazeface import BlazeFace, Detection, iou
+    from rushes.faces.blazeface import BlazeFace, Detection, detector, iou
     from rushes.faces.mtcnn import MTCNN
     from rushes.faces.operator import DetectFaces
     from rushes.faces.tracking import link
@@ -168,11 +168,14 @@ def main() -> int:
     store = ModelStore()
     bf_dir = store.ensure("blazeface")
     ref = reference_mtcnn(store.artifact(store.manifest("mtcnn"), lambda m: None), 12)
-    blaze = BlazeFace(bf_dir, defaults["model"])
+    fast = detector(bf_dir, defaults["model"])
+    blaze = BlazeFace(bf_dir, "short")
     ours = MTCNN(store.ensure("mtcnn"), min_face=12)
     runs = {
-        DEFAULTS: lambda f: [d.box for d in blaze.detect(f, min_score, min_face)],
-        "rushes BlazeFace, min face 14": lambda f: [d.box for d in blaze.detect(f, min_score, 14)],
+        DEFAULTS: lambda f: [d.box for d in fast.detect(f, min_score, min_face)],
+        "rushes BlazeFace cascade, min face 12": lambda f: [d.box for d in fast.detect(f, min_score, 12)],
+        "rushes BlazeFace short only, min face 20": lambda f: [d.box for d in blaze.detect(f, min_score, 20)],
+        "rushes BlazeFace short only, min face 14": lambda f: [d.box for d in blaze.detect(f, min_score, 14)],
         "BlazeFace before: tiles, min face 16": lambda f: [d.box for d in blaze.detect(f, min_score, 16, tiled=True)],
         "rushes MTCNN, min face 12": lambda f: [d.box for d in ours.detect(f)],
         REFERENCE: lambda f: reference_boxes(ref, f),

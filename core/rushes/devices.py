@@ -37,6 +37,9 @@ def onnx_session(model_path: Path, device: str = "cpu", threads: int = 0) -> Any
     opts = ort.SessionOptions()
     if threads:
         opts.intra_op_num_threads = threads
+    # idle pool threads sleep at once instead of spinning for the next run: spinning took a core
+    # from the Python work between runs (scaling, decoding), which cost more than the wake-up
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     providers: list[Any] = ["CPUExecutionProvider"]
     if device.startswith("cuda:") and "CUDAExecutionProvider" in ort.get_available_providers():
         providers.insert(0, ("CUDAExecutionProvider", {"device_id": int(device[5:])}))

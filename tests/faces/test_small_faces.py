@@ -1,4 +1,4 @@
-"""Small faces in HD frames: BlazeFace at detect.faces' defaults, the pyramid, batched network runs.
+"""Small faces in HD frames: detect.faces' default search (the BlazeFace cascade), the pyramid, batched runs.
 
 The frames are real photographs: the faces of the two test portraits, cut out with some of the
 photograph around them and scaled to known sizes, pasted at known positions on the two test
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rushes.faces.blazeface import BlazeFace, iou
+from rushes.faces.blazeface import PROPOSE_SCORE, BlazeFace, Cascade, crops, detector, iou, merge
 from rushes.faces.operator import DetectFaces
 from rushes.media import color, read_image, write_image
 from rushes.runner import run
@@ -20,6 +20,8 @@ DEFAULTS = {p.name: p.default for p in DetectFaces.params}
 # face widths (px) and top-left corners of the pasted cut-outs, per frame
 LAYOUT = {"astronaut.png": [(20, (300, 700)), (35, (1000, 200)), (100, (1400, 500)), (250, (350, 100))],
           "camera.png": [(20, (1500, 150)), (25, (200, 300)), (150, (700, 450))]}
+# six 15 px faces, three of each portrait, spread over a frame (the "portrait" of frame() is the first)
+TINY = [(15, (x, y)) for x, y in ((150, 150), (800, 120), (1500, 200), (300, 800), (1000, 700), (1700, 900))]
 # what the unbatched graph (converter version 1: batch 1, one tile per network call) found on
 # frame("astronaut.png") in the tiled search at min_face=16, min_score=0.8: boxes and scores
 UNBATCHED = [[1019.6, 218.39, 1058.07, 256.86, 0.9699], [488.6, 238.83, 760.34, 510.67, 0.9557],
@@ -37,6 +39,13 @@ def blaze(store) -> BlazeFace:
 
 
 @pytest.fixture(scope="module")
+def fast(store) -> Cascade:
+    found = detector(store.ensure("blazeface"), DEFAULTS["model"])
+    assert isinstance(found, Cascade)  # the default
+    return found
+
+
+@pytest.fixture(scope="module")
 def portrait_boxes(blaze) -> dict[str, np.ndarray]:
     """BlazeFace's own box of each portrait's face at full size: what a small copy should give, scaled."""
     out = {}
@@ -46,17 +55,19 @@ def portrait_boxes(blaze) -> dict[str, np.ndarray]:
     return out
 
 
-def frame(portrait: str) -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
-    """A 1080p frame with the portrait's face pasted at LAYOUT's sizes; (width, (scale, offset)) of each."""
+def frame(portrait: str, layout: list | None = None) -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
+    """A 1080p frame with faces pasted at `layout`'s sizes and places (default LAYOUT[portrait]: the
+    portrait's; TINY: both portraits in turn); (width, (scale, offset)) of each."""
     background = "coffee.png" if portrait == "astronaut.png" else "rocket.jpg"
     out = color.scale_rgb8(rgb8(background), (1920, 1080))
-    photo = rgb8(portrait)
-    x0, y0, x1, y1 = PORTRAITS[portrait]
-    m = 0.6 * (x1 - x0)
-    cx0, cy0 = int(max(0, x0 - m)), int(max(0, y0 - m))
-    cx1, cy1 = int(min(photo.shape[1], x1 + m)), int(min(photo.shape[0], y1 + m))
     placed = []
-    for size, (x, y) in LAYOUT[portrait]:
+    names = [portrait, next(n for n in PORTRAITS if n != portrait)] if layout else [portrait]
+    for k, (size, (x, y)) in enumerate(layout or LAYOUT[portrait]):
+        photo = rgb8(names[k % len(names)])
+        x0, y0, x1, y1 = PORTRAITS[names[k % len(names)]]
+        m = 0.6 * (x1 - x0)
+        cx0, cy0 = int(max(0, x0 - m)), int(max(0, y0 - m))
+        cx1, cy1 = int(min(photo.shape[1], x1 + m)), int(min(photo.shape[0], y1 + m))
         scale = size / (x1 - x0)
         cw, ch = round((cx1 - cx0) * scale), round((cy1 - cy0) * scale)
         out[y:y + ch, x:x + cw] = color.scale_rgb8(np.ascontiguousarray(photo[cy0:cy1, cx0:cx1]), (cw, ch))
@@ -65,11 +76,18 @@ def frame(portrait: str) -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
     return out, placed
 
 
+def truth(portrait: str, placed: list) -> list[np.ndarray]:
+    """The tight face boxes of `placed` in the frame (the portraits alternate as in frame())."""
+    names = [portrait, next(n for n in PORTRAITS if n != portrait)]
+    return [np.array(PORTRAITS[names[k % 2]], np.float32) * scale + offset
+            for k, (_, (scale, offset)) in enumerate(placed)]
+
+
 @pytest.mark.parametrize("portrait", sorted(PORTRAITS))
-def test_defaults_find_faces_from_20_px_at_their_true_boxes(blaze, portrait_boxes, portrait):
-    assert DEFAULTS["min_face"] == 20
+def test_defaults_find_faces_from_20_px_at_their_true_boxes(fast, portrait_boxes, portrait):
+    assert DEFAULTS["min_face"] == 15
     picture, placed = frame(portrait)
-    found = blaze.detect(picture, DEFAULTS["min_score"], DEFAULTS["min_face"])
+    found = fast.detect(picture, DEFAULTS["min_score"], DEFAULTS["min_face"])
     assert len(found) == len(placed), [f.box for f in found]
     for size, (scale, offset) in placed:
         expected = portrait_boxes[portrait] * scale + offset
@@ -86,9 +104,56 @@ def test_defaults_find_faces_from_20_px_at_their_true_boxes(blaze, portrait_boxe
 
 
 @pytest.mark.parametrize("background", ["coffee.png", "rocket.jpg"])
-def test_defaults_find_nothing_on_hd_photographs_without_people(blaze, background):
+def test_defaults_find_nothing_on_hd_photographs_without_people(fast, background):
     picture = color.scale_rgb8(rgb8(background), (1920, 1080))
-    assert blaze.detect(picture, DEFAULTS["min_score"], DEFAULTS["min_face"]) == []
+    assert fast.detect(picture, DEFAULTS["min_score"], DEFAULTS["min_face"]) == []
+    # what the full-range model proposes there, the short-range model turns down close up
+    fine, _ = fast.levels(1920, 1080, DEFAULTS["min_face"])
+    unsure = merge(*fast.full.candidates(color.Pyramid(picture), [fine], PROPOSE_SCORE), (1920, 1080))
+    assert unsure and max(d.score for d in unsure) < DEFAULTS["min_score"]
+    assert len(fast.short.confirm(picture, unsure, DEFAULTS["min_score"])[2]) == 0
+
+
+@pytest.mark.parametrize("portrait", sorted(PORTRAITS))
+def test_defaults_find_half_of_the_15_px_faces_and_nothing_else(fast, portrait):
+    # the full-range model proposes about half of the faces this small (bench/faces.py: 3 of 6)
+    picture, placed = frame(portrait, TINY)
+    found = fast.detect(picture, DEFAULTS["min_score"], DEFAULTS["min_face"])
+    hits = [f for f in found if max(iou(f.box, np.stack(truth(portrait, placed)))) > 0.3]
+    assert len(hits) == len(found) and 3 <= len(hits) <= 6, [f.box for f in found]
+
+
+def test_small_faces_are_proposed_unsure_and_confirmed_close_up(fast):
+    picture, placed = frame("camera.png", TINY)
+    fine, coarse = fast.levels(1920, 1080, DEFAULTS["min_face"])
+    assert fine == pytest.approx(12 / 15) and coarse == pytest.approx([128 / 1920, 0.8 / 9, 0.8 / 3])
+    assert fast.levels(1920, 1080, 0) == (0.0, []) and fast.levels(640, 360, 120) == (0.0, [])  # short only
+    proposed = merge(*fast.full.candidates(color.Pyramid(picture), [fine], PROPOSE_SCORE), (1920, 1080))
+    faces = truth("camera.png", placed)
+    seen = [(d, t) for d in proposed for t in faces if iou(t, d.box[None])[0] > 0.3]
+    assert len(seen) >= 4 and all(PROPOSE_SCORE <= d.score < DEFAULTS["min_score"] for d, _ in seen)  # unsure
+    confirmed = [(merge(*fast.short.confirm(picture, [face], DEFAULTS["min_score"]), (1920, 1080)), expected)
+                 for face, expected in seen]
+    assert sum(len(found) for found, _ in confirmed) >= len(seen) / 2
+    for found, expected in confirmed:
+        assert len(found) <= 1 and all(iou(expected, f.box[None])[0] > 0.5 for f in found)
+
+
+def test_crops_resample_like_the_picture():
+    rng = np.random.default_rng(3)
+    picture = rng.integers(0, 256, (50, 75, 3), dtype=np.uint8)
+    blocks = np.ascontiguousarray(np.kron(picture, np.ones((4, 4, 1), np.uint8)))  # 200 x 300, 4 x 4 blocks
+    as_pixels = lambda x: (x.transpose(1, 2, 0) + 1) * 127.5  # noqa: E731
+    # the same size: the pixels themselves; reduced 4x over 4 x 4 blocks: the blocks
+    same = crops(blocks, np.array([[10, 20]], np.float32), np.array([64], np.float32), 64)[0]
+    np.testing.assert_allclose(as_pixels(same), blocks[20:84, 10:74], atol=1e-3)
+    reduced = crops(blocks, np.array([[0, 0]], np.float32), np.array([200], np.float32), 50)[0]
+    np.testing.assert_allclose(as_pixels(reduced), picture[:50, :50], atol=1e-3)
+    # outside the picture is black; doubled, each pixel's centre keeps its value
+    edge = as_pixels(crops(blocks, np.array([[-32, 20]], np.float32), np.array([64], np.float32), 64)[0])
+    assert np.abs(edge[:, :31]).max() < 1e-3 and np.allclose(edge[:, 33:], blocks[20:84, 1:32], atol=1e-3)
+    doubled = as_pixels(crops(picture, np.array([[0, 0]], np.float32), np.array([25], np.float32), 50)[0])
+    assert np.abs(doubled[1:-1:2, 1:-1:2].mean() - picture[:24, :24].mean()) < 2
 
 
 def test_pyramid_levels(blaze):
@@ -129,10 +194,10 @@ def test_a_level_too_large_for_one_run_is_searched_in_parts(blaze, monkeypatch):
     import rushes.faces.blazeface as module
 
     picture, _ = frame("astronaut.png")
-    whole = blaze.detect(picture, DEFAULTS["min_score"], DEFAULTS["min_face"])
+    whole = blaze.detect(picture, DEFAULTS["min_score"], 20)
     monkeypatch.setattr(module, "MAX_INPUT", 400_000)  # the 1.2x level (2304x1296) in 4 x 4 parts
     assert len(module._spans(2304, 3)) == 3 and module._spans(2304, 3)[1][0] < module._spans(2304, 3)[0][1]
-    parts = blaze.detect(picture, DEFAULTS["min_score"], DEFAULTS["min_face"])
+    parts = blaze.detect(picture, DEFAULTS["min_score"], 20)
     assert len(parts) == len(whole) == len(LAYOUT["astronaut.png"])
     for a in whole:
         assert max(iou(a.box, np.stack([b.box for b in parts]))) > 0.9
@@ -143,7 +208,8 @@ def test_detect_faces_at_its_defaults_finds_a_20_px_face(tmp_path, store):
     path = tmp_path / "plate 1080.png"
     write_image(path, picture.astype(np.float32) / 255.0, fmt="uint8")
     result = run("detect.faces", path, tmp_path / "out", models=store).result
-    assert result.settings["min_face"] == 20
+    assert result.settings["min_face"] == 15 and result.settings["model"] == "cascade"
+    assert len(result.tracks) == len(placed)
     centres = sorted(float((t.positions[0].box[0] + t.positions[0].box[2]) / 2) for t in result.tracks)
     expected = sorted(float(offset[0] + scale[0] * (PORTRAITS["camera.png"][0] + PORTRAITS["camera.png"][2]) / 2)
                       for _, (scale, offset) in placed)

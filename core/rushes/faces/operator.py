@@ -32,12 +32,14 @@ class DetectFaces(Operator):
         Param("method", str, "blazeface", "Detector",
               "blazeface: MediaPipe BlazeFace on ONNX Runtime (fast); mtcnn: MTCNN cascade (torch)",
               choices=("blazeface", "mtcnn")),
-        Param("model", str, "short", "BlazeFace model",
-              "short: 128 px short-range model; full: 192 px full-range model", choices=("short", "full"),
+        Param("model", str, "cascade", "BlazeFace model",
+              "cascade: the full-range model proposes small faces and the short-range model confirms them "
+              "close up and finds the large ones (fastest for small faces); short: the 128 px short-range model "
+              "alone; full: the 192 px full-range model alone", choices=("cascade", "short", "full"),
               enabled_if=("method", "==", "blazeface")),
         Param("min_score", float, 0.8, "Minimum score", "detections below this confidence are dropped",
               min=0.05, max=0.99, step=0.05),
-        Param("min_face", int, 20, "Smallest face (px)",
+        Param("min_face", int, 15, "Smallest face (px)",
               "smallest face to find, in source pixels: BlazeFace searches the picture scaled up enough for it "
               "(0: whole picture at the network's size only); MTCNN's pyramid starts there", min=0, max=4096,
               unit="px"),
@@ -121,10 +123,10 @@ class DetectFaces(Operator):
 
     def _detector(self, params: dict[str, Any], ctx: Context):
         if params["method"] == "blazeface":
-            from .blazeface import BlazeFace
+            from .blazeface import detector
 
-            net = BlazeFace(ctx.models.ensure("blazeface", progress=lambda m: ctx.report(0.0, m)), params["model"],
-                            device=ctx.device)
+            net = detector(ctx.models.ensure("blazeface", progress=lambda m: ctx.report(0.0, m)), params["model"],
+                           device=ctx.device)
             return lambda rgb8: net.detect(rgb8, params["min_score"], params["min_face"])
         from .mtcnn import MTCNN
 
