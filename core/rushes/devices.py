@@ -29,17 +29,21 @@ def _check(device: str) -> str:
     raise ParameterError(f"unknown compute device {device!r} (expected cpu or cuda:N)")
 
 
-def onnx_session(model_path: Path, device: str = "cpu", threads: int = 0) -> Any:
-    """An ONNX Runtime session on `device`; the CUDA provider only when this onnxruntime has it."""
+def onnx_session(model_path: Path, device: str = "cpu", threads: int = 0, spin: bool = True) -> Any:
+    """An ONNX Runtime session on `device`; the CUDA provider only when this onnxruntime has it.
+
+    `spin=False`: idle pool threads sleep at once instead of spinning for the next run. Spinning
+    takes a core from the Python work between runs; where that work is large next to the runs it
+    costs more than the wake-up (BlazeFace's scaling and crops between its levels: a frame took
+    ~20 % longer with spinning, measured)."""
     import onnxruntime as ort
 
     _check(device)
     opts = ort.SessionOptions()
     if threads:
         opts.intra_op_num_threads = threads
-    # idle pool threads sleep at once instead of spinning for the next run: spinning took a core
-    # from the Python work between runs (scaling, decoding), which cost more than the wake-up
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if not spin:
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     providers: list[Any] = ["CPUExecutionProvider"]
     if device.startswith("cuda:") and "CUDAExecutionProvider" in ort.get_available_providers():
         providers.insert(0, ("CUDAExecutionProvider", {"device_id": int(device[5:])}))

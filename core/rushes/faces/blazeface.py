@@ -142,7 +142,7 @@ class BlazeFace:
         self.batch = max(1, batch)
         onnx = model_dir / f"blazeface_{model}.onnx"
         self.session = load_weights(onnx, ("blazeface", model, device, threads),
-                                    lambda: onnx_session(onnx, device, threads))
+                                    lambda: onnx_session(onnx, device, threads, spin=False))
         self.input = self.session.get_inputs()[0].name
         self._buffer = np.empty((0, 3, self.size, self.size), np.float32)
         self._grids: dict[tuple[int, int], np.ndarray] = {}
