@@ -37,12 +37,13 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-PHOTOS = ROOT / "tests" / "data" / "photos"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fixtures import faces  # noqa: E402
+from fixtures.faces import BACKGROUNDS, PORTRAITS  # noqa: E402
+
 SIZES = (15, 17, 20, 25, 35, 50, 100, 150, 250)  # face widths placed, px
 FRAMES_PER_SIZE = 2  # of three faces each: six faces of each size
-# tight face boxes in the portraits (x0, y0, x1, y1), read off the pictures
-PORTRAITS = {"astronaut.png": (178, 81, 272, 175), "camera.png": (186, 124, 260, 199)}
-BACKGROUNDS = ("coffee.png", "rocket.jpg")
 REFERENCE = "facenet-pytorch MTCNN, min face 12 (reference)"
 DEFAULTS = "rushes BlazeFace, defaults"
 
@@ -94,13 +95,6 @@ def reference_boxes(ref, frame: np.ndarray) -> list[np.ndarray]:
     return [] if boxes is None else [b[:4] for b in boxes]
 
 
-def load(name: str) -> np.ndarray:
-    from rushes.media import color, read_image
-
-    pixels, meta = read_image(PHOTOS / name)
-    return color.to_display_rgb8(pixels, meta)
-
-
 def scenes(rng: np.random.Generator) -> list[tuple[np.ndarray, list[np.ndarray], list[int]]]:
     """(1080p frame, placed face boxes, their widths): for each of SIZES, FRAMES_PER_SIZE frames
     with three faces of that size (one in each third of the frame, the portraits taking turns, at
@@ -108,39 +102,28 @@ def scenes(rng: np.random.Generator) -> list[tuple[np.ndarray, list[np.ndarray],
     backgrounds in turn; then each background alone."""
     from rushes.media import color
 
-    portraits = {name: load(name) for name in PORTRAITS}
+    portraits = {name: faces.photo(name) for name in PORTRAITS}
     names = list(PORTRAITS)
-    backgrounds = [color.scale_rgb8(load(name), (1920, 1080)) for name in BACKGROUNDS]
+    backgrounds = [color.scale_rgb8(faces.photo(name), (1920, 1080)) for name in BACKGROUNDS]
     out = []
     for size in SIZES:
         for k in range(FRAMES_PER_SIZE):
             frame = backgrounds[k % 2].copy()
-            truth = [place(frame, portraits[names[(k + column) % 2]], PORTRAITS[names[(k + column) % 2]], size,
-                           column, rng) for column in range(3)]
+            truth = [place(frame, portraits[names[(k + column) % 2]], names[(k + column) % 2], size, column, rng)
+                     for column in range(3)]
             out.append((frame, truth, [size] * 3))
     out.extend((b.copy(), [], []) for b in backgrounds)
     return out
 
 
-def place(frame: np.ndarray, photo: np.ndarray, face: tuple[int, int, int, int], size: int, column: int,
+def place(frame: np.ndarray, picture: np.ndarray, portrait: str, size: int, column: int,
           rng: np.random.Generator) -> np.ndarray:
-    """Paste the face with 60% of its width of the photograph around it, scaled to a `size` px wide face,
-    somewhere in one third of the frame; returns the face box in the frame."""
-    from rushes.media import color
-
-    x0, y0, x1, y1 = face
-    m = 0.6 * (x1 - x0)
-    cx0, cy0 = int(max(0, x0 - m)), int(max(0, y0 - m))
-    cx1, cy1 = int(min(photo.shape[1], x1 + m)), int(min(photo.shape[0], y1 + m))
-    scale = size / (x1 - x0)
-    cw, ch = round((cx1 - cx0) * scale), round((cy1 - cy0) * scale)
-    crop = color.scale_rgb8(np.ascontiguousarray(photo[cy0:cy1, cx0:cx1]), (cw, ch))
+    """Paste the portrait's face (fixtures.faces.paste) at a `size` px wide face, somewhere in one
+    third of the frame; returns the face box in the frame."""
+    cw, ch = faces.cut_out_size(portrait, picture, size)
     x = 640 * column + 20 + int(rng.integers(0, max(1, 600 - cw)))
     y = 20 + int(rng.integers(0, max(1, 1040 - ch)))
-    frame[y:y + ch, x:x + cw] = crop
-    sx, sy = cw / (cx1 - cx0), ch / (cy1 - cy0)
-    return np.array([x + (x0 - cx0) * sx, y + (y0 - cy0) * sy, x + (x1 - cx0) * sx, y + (y1 - cy0) * sy],
-                    np.float32)
+    return faces.face_box(portrait, *faces.paste(frame, portrait, size, x, y, picture))
 
 
 def score(found: list[np.ndarray], truth: list[np.ndarray]) -> tuple[list[bool], int]:

@@ -4,18 +4,16 @@ The frames are real photographs: the faces of the two test portraits, cut out wi
 photograph around them and scaled to known sizes, pasted at known positions on the two test
 photographs without people (scaled to 1920x1080).
 """
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from fixtures.faces import PORTRAITS, face_box, paste, photo
 from rushes.faces.blazeface import PROPOSE_SCORE, BlazeFace, Cascade, crops, detector, iou, merge
 from rushes.faces.operator import DetectFaces
-from rushes.media import color, read_image, write_image
+from rushes.media import color, write_image
 from rushes.runner import run
 
-PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
-PORTRAITS = {"astronaut.png": (178, 81, 272, 175), "camera.png": (186, 124, 260, 199)}  # tight face boxes
 DEFAULTS = {p.name: p.default for p in DetectFaces.params}
 # face widths (px) and top-left corners of the pasted cut-outs, per frame
 LAYOUT = {"astronaut.png": [(20, (300, 700)), (35, (1000, 200)), (100, (1400, 500)), (250, (350, 100))],
@@ -26,11 +24,6 @@ TINY = [(15, (x, y)) for x, y in ((150, 150), (800, 120), (1500, 200), (300, 800
 # frame("astronaut.png") in the tiled search at min_face=16, min_score=0.8: boxes and scores
 UNBATCHED = [[1019.6, 218.39, 1058.07, 256.86, 0.9699], [488.6, 238.83, 760.34, 510.67, 0.9557],
              [1458.83, 555.21, 1562.94, 659.3, 0.9501], [313.74, 712.06, 331.88, 730.2, 0.8903]]
-
-
-def rgb8(name: str) -> np.ndarray:
-    pixels, meta = read_image(PHOTOS / name)
-    return color.to_display_rgb8(pixels, meta)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +43,7 @@ def portrait_boxes(blaze) -> dict[str, np.ndarray]:
     """BlazeFace's own box of each portrait's face at full size: what a small copy should give, scaled."""
     out = {}
     for name in PORTRAITS:
-        (face,) = blaze.detect(rgb8(name))
+        (face,) = blaze.detect(photo(name))
         out[name] = face.box
     return out
 
@@ -59,28 +52,16 @@ def frame(portrait: str, layout: list | None = None) -> tuple[np.ndarray, list[t
     """A 1080p frame with faces pasted at `layout`'s sizes and places (default LAYOUT[portrait]: the
     portrait's; TINY: both portraits in turn); (width, (scale, offset)) of each."""
     background = "coffee.png" if portrait == "astronaut.png" else "rocket.jpg"
-    out = color.scale_rgb8(rgb8(background), (1920, 1080))
-    placed = []
+    out = color.scale_rgb8(photo(background), (1920, 1080))
     names = [portrait, next(n for n in PORTRAITS if n != portrait)] if layout else [portrait]
-    for k, (size, (x, y)) in enumerate(layout or LAYOUT[portrait]):
-        photo = rgb8(names[k % len(names)])
-        x0, y0, x1, y1 = PORTRAITS[names[k % len(names)]]
-        m = 0.6 * (x1 - x0)
-        cx0, cy0 = int(max(0, x0 - m)), int(max(0, y0 - m))
-        cx1, cy1 = int(min(photo.shape[1], x1 + m)), int(min(photo.shape[0], y1 + m))
-        scale = size / (x1 - x0)
-        cw, ch = round((cx1 - cx0) * scale), round((cy1 - cy0) * scale)
-        out[y:y + ch, x:x + cw] = color.scale_rgb8(np.ascontiguousarray(photo[cy0:cy1, cx0:cx1]), (cw, ch))
-        sx, sy = cw / (cx1 - cx0), ch / (cy1 - cy0)
-        placed.append((size, (np.array([sx, sy, sx, sy]), np.array([x - cx0 * sx, y - cy0 * sy] * 2))))
-    return out, placed
+    return out, [(size, paste(out, names[k % len(names)], size, x, y))
+                 for k, (size, (x, y)) in enumerate(layout or LAYOUT[portrait])]
 
 
 def truth(portrait: str, placed: list) -> list[np.ndarray]:
     """The tight face boxes of `placed` in the frame (the portraits alternate as in frame())."""
     names = [portrait, next(n for n in PORTRAITS if n != portrait)]
-    return [np.array(PORTRAITS[names[k % 2]], np.float32) * scale + offset
-            for k, (_, (scale, offset)) in enumerate(placed)]
+    return [face_box(names[k % 2], *where) for k, (_, where) in enumerate(placed)]
 
 
 @pytest.mark.parametrize("portrait", sorted(PORTRAITS))
@@ -105,7 +86,7 @@ def test_defaults_find_faces_from_20_px_at_their_true_boxes(fast, portrait_boxes
 
 @pytest.mark.parametrize("background", ["coffee.png", "rocket.jpg"])
 def test_defaults_find_nothing_on_hd_photographs_without_people(fast, background):
-    picture = color.scale_rgb8(rgb8(background), (1920, 1080))
+    picture = color.scale_rgb8(photo(background), (1920, 1080))
     assert fast.detect(picture, DEFAULTS["min_score"], DEFAULTS["min_face"]) == []
     # what the full-range model proposes there, the short-range model turns down close up
     fine, _ = fast.levels(1920, 1080, DEFAULTS["min_face"])
