@@ -7,10 +7,10 @@ import urllib.request
 
 import pytest
 
+from fixtures.worker import serving
 import rushes
 import rushes.jobs.server as server_module
 from rushes.jobs.client import WorkerClient, WorkerError
-from rushes.jobs.server import make_server
 from rushes.jobs.worker import _Progress, _Run
 from rushes.progress import ProgressEvent
 
@@ -20,13 +20,8 @@ FIELDS = {"seq", "time", "phase", "fraction", "current", "total", "unit", "messa
 
 @pytest.fixture()
 def worker(tmp_path, store):
-    server = make_server("127.0.0.1", 0, state_dir=tmp_path / "state", allowed_roots=[tmp_path], models=store)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server, WorkerClient.from_state(tmp_path / "state")
-    server.shutdown()
-    server.worker.stop()
-    server.server_close()
-    server.store.close()
+    with serving(tmp_path / "state", allowed_roots=[tmp_path], models=store) as server:
+        yield server, WorkerClient.from_state(tmp_path / "state")
 
 
 def test_a_job_s_events_and_the_long_poll(worker, tmp_path, gated_ops, script, monkeypatch):

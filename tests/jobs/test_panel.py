@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.worker import serving
 import rushes.jobs.server as server_module
 from cdp import Chromium, find_chromium
 from rushes import cli
-from rushes.jobs.client import WorkerClient, WorkerError
-from rushes.jobs.server import MAX_NOTES, make_server
+from rushes.jobs.client import WorkerClient
+from rushes.jobs.server import MAX_NOTES
 
 SAFETY = 60  # seconds: only ever reached when something is broken
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,14 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture()
 def worker(tmp_path, store):
-    server = make_server("127.0.0.1", 0, state_dir=tmp_path / "state", allowed_roots=[tmp_path.parent],
-                         models=store, slots=2)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server, WorkerClient.from_state(tmp_path / "state")
-    server.shutdown()
-    server.worker.stop()
-    server.server_close()
-    server.store.close()
+    with serving(tmp_path / "state", allowed_roots=[tmp_path.parent], models=store, slots=2) as server:
+        yield server, WorkerClient.from_state(tmp_path / "state")
 
 
 def fetch(url: str, token: str | None = None, body: object = None) -> tuple[int, dict, bytes]:

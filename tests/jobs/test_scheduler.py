@@ -2,12 +2,11 @@
 recorded or logged, and the worker threads go on taking jobs."""
 import json
 import sqlite3
-import threading
 import time
 
+from fixtures.worker import serving
 from rushes.jobs import JobSpec
 from rushes.jobs.client import WorkerClient
-from rushes.jobs.server import make_server
 from rushes.jobs.store import JobStore
 from rushes.jobs.worker import Worker
 
@@ -55,12 +54,9 @@ def test_rows_this_rushes_cannot_run_never_stop_the_queue(tmp_path, store, gated
 
 def test_an_error_in_a_worker_thread_is_logged_and_the_thread_goes_on(tmp_path, store, gated_ops, script,
                                                                       monkeypatch):
-    server = make_server("127.0.0.1", 0, state_dir=tmp_path / "state", allowed_roots=[tmp_path], models=store,
-                         slots=1)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    client = WorkerClient.from_state(tmp_path / "state")
-    log = tmp_path / "state" / "worker.log"
-    try:
+    with serving(tmp_path / "state", allowed_roots=[tmp_path], models=store, slots=1) as server:
+        client = WorkerClient.from_state(tmp_path / "state")
+        log = tmp_path / "state" / "worker.log"
         claim, update = server.store.claim_next, server.store.update
         broken = {"claim": 1, "update": 1}
 
@@ -93,11 +89,6 @@ def test_an_error_in_a_worker_thread_is_logged_and_the_thread_goes_on(tmp_path, 
         assert f"job {first} failed inside the worker" in text and "Traceback" in text
         assert log.stat().st_mode & 0o777 == 0o600
         assert sum(t.is_alive() for t in server.worker._threads) == 1
-    finally:
-        server.shutdown()
-        server.worker.stop()
-        server.server_close()
-        server.store.close()
 
 
 OLD_SCHEMA = """

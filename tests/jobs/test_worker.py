@@ -12,6 +12,7 @@ from typing import Callable
 
 import pytest
 
+from fixtures.worker import serving
 from rushes.errors import OutputError, ParameterError, RushesError, UnknownOperatorError
 from rushes.jobs import JobSpec, validate_spec
 from rushes.jobs.client import WorkerClient, WorkerError
@@ -28,14 +29,8 @@ SAFETY = 60  # seconds: only ever reached when something is broken
 
 @pytest.fixture()
 def worker(tmp_path, store):
-    server = make_server("127.0.0.1", 0, state_dir=tmp_path / "state", allowed_roots=[tmp_path], models=store)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server, WorkerClient.from_state(tmp_path / "state")
-    server.shutdown()
-    server.worker.stop()
-    server.server_close()
-    server.store.close()
+    with serving(tmp_path / "state", allowed_roots=[tmp_path], models=store) as server:
+        yield server, WorkerClient.from_state(tmp_path / "state")
 
 
 def wait_all(store: JobStore, ids: list[str], timeout: float = 600) -> list:

@@ -10,10 +10,12 @@ import sys
 import threading
 import time
 import types
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from fixtures.worker import serving
 import rushes.jobs.client as client_module
 from rushes.errors import MediaError, ParameterError, RushesError
 from rushes.jobs import JobSpec, validate_spec
@@ -27,24 +29,15 @@ SAFETY = 60  # seconds: only ever reached when something is broken
 @pytest.fixture()
 def serve(tmp_path, store):
     """Start workers in this process (port 0, served from a thread); all are stopped at the end."""
-    servers = []
+    with ExitStack() as servers:
+        def start(state: Path | None = None, **kwargs):
+            state = state or tmp_path / "state"
+            kwargs.setdefault("allowed_roots", [tmp_path])
+            kwargs.setdefault("models", store)
+            kwargs.setdefault("request_timeout", 1.0)
+            return servers.enter_context(serving(state, **kwargs)), WorkerClient.from_state(state)
 
-    def start(state: Path | None = None, **kwargs):
-        state = state or tmp_path / "state"
-        kwargs.setdefault("allowed_roots", [tmp_path])
-        kwargs.setdefault("models", store)
-        kwargs.setdefault("request_timeout", 1.0)
-        server = make_server("127.0.0.1", 0, state_dir=state, **kwargs)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return server, WorkerClient.from_state(state)
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.worker.stop()
-        server.server_close()
-        server.store.close()
+        yield start
 
 
 @pytest.fixture()

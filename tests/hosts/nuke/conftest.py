@@ -3,11 +3,11 @@ script per test, HOME in a temporary folder (~/.nuke is written), and a real wor
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
+from fixtures.worker import serving
 HERE = Path(__file__).resolve().parent
 FAKE = HERE / "fake"
 PLUGIN = HERE.parents[2] / "hosts" / "nuke" / "plugin"
@@ -36,16 +36,8 @@ def script(tmp_path, monkeypatch):
 def worker(tmp_path, store, monkeypatch):
     """A real rushes worker (in this process, on a loopback port) that the plug-in finds through
     its state folder (RUSHES_STATE), as it would find `rushes serve`."""
-    from rushes.jobs.server import make_server
-
     state = tmp_path / "state"
-    server = make_server("127.0.0.1", 0, state_dir=state, allowed_roots=[tmp_path], models=store)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     monkeypatch.setenv("RUSHES_STATE", str(state))
-    yield server
-    server.shutdown()
-    server.worker.stop()
-    server.server_close()
-    server.store.close()
+    with serving(state, allowed_roots=[tmp_path], models=store) as server:
+        yield server
 

@@ -3,7 +3,6 @@ and timecoded test media (cuts, speech, a face) made once from the shared fixtur
 from __future__ import annotations
 
 import sys
-import threading
 import wave
 from fractions import Fraction
 from pathlib import Path
@@ -12,6 +11,7 @@ import av
 import numpy as np
 import pytest
 
+from fixtures.worker import serving
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
@@ -42,17 +42,9 @@ def media_root(tmp_path_factory) -> Path:
 def worker(tmp_path_factory, media_root, store):
     """A real rushes worker in this process (port 0, its own state folder) and its client."""
     from rushes.jobs.client import WorkerClient
-    from rushes.jobs.server import make_server
-
     state = tmp_path_factory.mktemp("resolve_state")
-    root = tmp_path_factory.getbasetemp()
-    server = make_server("127.0.0.1", 0, state_dir=state, allowed_roots=[root], models=store)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield WorkerClient.from_state(state)
-    server.shutdown()
-    server.worker.stop()
-    server.server_close()
-    server.store.close()
+    with serving(state, allowed_roots=[tmp_path_factory.getbasetemp()], models=store):
+        yield WorkerClient.from_state(state)
 
 
 def _frames(path: Path, count: int) -> list:

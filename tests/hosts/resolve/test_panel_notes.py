@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 
 import pytest
 
 from fake_resolve import Resolve
+from fixtures.worker import serving
 from rushes_resolve import menu, rushes_client
 from test_actions import cut_in, feature, pool_item
 
@@ -16,17 +16,9 @@ from test_actions import cut_in, feature, pool_item
 @pytest.fixture(scope="module")
 def running(tmp_path_factory, store):
     """A real worker running for its own state folder, as `rushes serve` would: (state folder, client)."""
-    from rushes.jobs.server import make_server
-
     state = tmp_path_factory.mktemp("panel_state")
-    server = make_server("127.0.0.1", 0, state_dir=state, allowed_roots=[tmp_path_factory.getbasetemp()],
-                         models=store)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state, rushes_client.WorkerClient.from_state(state)
-    server.shutdown()
-    server.worker.stop()
-    server.server_close()
-    server.store.close()
+    with serving(state, allowed_roots=[tmp_path_factory.getbasetemp()], models=store):
+        yield state, rushes_client.WorkerClient.from_state(state)
 
 
 def notes(client, since: int = 0) -> list:
