@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import studio_plugin
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -72,6 +73,13 @@ def reading(tmp_path_factory) -> tuple[Path, list[float]]:
         w.setframerate(16000)
         w.writeframes(np.concatenate(parts).tobytes())
     return path, starts
+
+
+@pytest.fixture(scope="session")
+def studio_site(tmp_path_factory) -> Path:
+    """A folder holding a studio's own operator package (studio.slate) as pip installs one: for the
+    PYTHONPATH of a worker only, never of Blender or this test process."""
+    return studio_plugin.write(tmp_path_factory.mktemp("studio site"))
 
 
 @pytest.fixture(scope="session")

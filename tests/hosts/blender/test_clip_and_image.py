@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import textwrap
 from fractions import Fraction
 from pathlib import Path
 
@@ -28,30 +27,6 @@ DOOR = ROOT / "tests" / "data" / "realesrgan" / "door.png"
 FACE = (226, 125)  # the face centre in astronaut.png (x, y), as tests/faces reads it
 FRAMES, STEP, SIZE = 16, 4, 384
 CLIP_START, CLIP_OFFSET = 1001, 3
-
-STUDIO = '''
-    """A studio's own rushes operator: the slate's last frame as a cut."""
-    from rushes import Operator, Param
-    from rushes.hookspecs import hookimpl
-    from rushes.results import Cuts
-
-    class Slate(Operator):
-        name = "studio.slate"
-        summary = "Mark where the slate ends"
-        inputs = ("movie",)
-        result = "Cuts"
-        output_stem = "slate"
-        params = (Param("frames", int, 24, "Slate frames", "how long the slate runs", min=1, max=100),)
-
-        def run(self, media, params, ctx):
-            cut = media.first_frame + params["frames"]
-            return Cuts(str(media.path), media.rate, media.first_frame, media.frame_count, [cut], [1.0], "slate")
-
-    @hookimpl
-    def rushes_operators():
-        return [Slate]
-'''
-
 
 def panning_movie(path: Path) -> None:
     """FRAMES frames of astronaut.png seen through a window moving STEP px right per frame."""
@@ -73,7 +48,7 @@ def linear_exr(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def observed(blender_python, extension_zip, tmp_path_factory, run_scenario):
+def observed(blender_python, extension_zip, studio_site, tmp_path_factory, run_scenario):
     tmp = tmp_path_factory.mktemp("blender clip")
     media = tmp / "media é"
     media.mkdir()
@@ -81,13 +56,6 @@ def observed(blender_python, extension_zip, tmp_path_factory, run_scenario):
     panning_movie(movie)
     linear_exr(exr)
     png.write_bytes(DOOR.read_bytes())
-    site = tmp / "studio site"
-    site.mkdir()
-    (site / "studio_ops.py").write_text(textwrap.dedent(STUDIO))
-    dist = site / "studio_ops-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: studio-ops\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[rushes]\nstudio_ops = studio_ops\n")
     state = tmp / "worker state"
     args = {"zip": str(extension_zip), "faces_movie": str(movie), "exr": str(exr), "png": str(png),
             "out": str(tmp / "results"), "blend": str(tmp / "clip.blend"),
@@ -95,7 +63,7 @@ def observed(blender_python, extension_zip, tmp_path_factory, run_scenario):
             "prefs": {"mode": "WORKER", "executable": str(Path(sys.executable).with_name("rushes")),
                       "state_dir": str(state), "output_dir": str(tmp / "default out")}}
     # the studio package is visible to the worker the extension starts, not to Blender
-    data = run_scenario(blender_python, "clip_image", args, tmp, env={"PYTHONPATH": str(site)})
+    data = run_scenario(blender_python, "clip_image", args, tmp, env={"PYTHONPATH": str(studio_site)})
     data.update(out=Path(args["out"]), state=state, media=media)
     return data
 

@@ -3,7 +3,8 @@
 Pure Python and standard library: the heavy work runs in the rushes core, imported in Blender's
 Python when it is available there, otherwise in the local worker (see link.py). The operators
 themselves come from the worker's operator list (ops.py), so a studio's own rushes operator
-appears here without a change to this extension.
+appears here without a change to this extension; before a worker is reached, from the list last
+cached, else from the built-in operators' list shipped with the extension.
 """
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from typing import Any
 import bpy
 
 from . import jobs, link, ops, rushes_client
+
+
+# what the preferences say of the operators offered (ops.source())
+ORIGINS = {"shipped": "the built-in ones shipped with this extension (Connect for the worker's)",
+           "cached": "those of the worker last reached", "worker": "the worker's"}
 
 
 class RushesPreferences(bpy.types.AddonPreferences):
@@ -41,6 +47,7 @@ class RushesPreferences(bpy.types.AddonPreferences):
         row = layout.row()
         row.label(text=f"Connected: {current.describe()}" if current else "Not connected")
         row.operator("rushes.connect", text="Reconnect" if current else "Connect", icon="LINKED")
+        layout.label(text=f"{len(ops.generated())} operators: {ORIGINS.get(ops.source(), 'none yet')}")
 
 
 def _menu_for(kinds: set[str], with_results: bool = True):
@@ -49,9 +56,9 @@ def _menu_for(kinds: set[str], with_results: bool = True):
         listed = [d for d in ops.generated() if kinds & {i["kind"] for i in d.get("inputs", [])}]
         for desc in listed:
             layout.operator(f"rushes.{ops._identifier(desc['name'])}", text=desc.get("summary", desc["name"])[:60])
-        if not listed:
-            layout.operator("rushes.connect", icon="LINKED")
         layout.separator()
+        # the operators shown may be the shipped or cached list: Connect loads the worker's own
+        layout.operator("rushes.connect", text="Reconnect" if link.current() else "Connect", icon="LINKED")
         layout.operator("rushes.cancel", icon="CANCEL")
         if with_results:
             layout.operator("rushes.remove_run", icon="TRASH")
@@ -157,7 +164,7 @@ def register() -> None:
     if bar is not None:
         bar.append(_status_bar)
         _hooks.append((bar, _status_bar))
-    ops.build(ops.load_cached())
+    ops.build_at_start()
     if not bpy.app.background:
         bpy.app.timers.register(_connect_later, first_interval=1.0)
 

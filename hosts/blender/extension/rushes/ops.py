@@ -1,5 +1,10 @@
 """Blender operators generated from the worker's operator list: rushes `a.b` is `bpy.ops.rushes.a_b`.
 
+Until a worker has been reached the list is the one cached from the last worker seen, else the
+built-in operators' list shipped beside this file (builtin_operators.json: the worker's /v1/ops
+answer for rushes' own operators), so a fresh install offers every built-in operator at once;
+the worker's own list replaces it on Connect.
+
 Each generated operator takes its input from the editor it runs in (the active strip in the
 Sequencer, the clip in the Movie Clip editor, the image in the Image editor) or from names and a
 file path given by a script, submits a job, follows it without blocking Blender (a modal
@@ -19,8 +24,10 @@ from . import jobs, link, mapping
 from .rushes_client import WorkerError
 
 PREFIX = "RUSHES_OT_gen_"
+SHIPPED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "builtin_operators.json")
 _generated: list[type] = []
 _described: list[dict[str, Any]] = []
+_source = ""  # where the operators offered now came from: "shipped", "cached" or "worker"
 
 # what each result kind adds to the operator's dialog on the Blender side (not core parameters)
 EXTRAS: dict[str, dict[str, Any]] = {
@@ -345,32 +352,58 @@ def generated() -> list[dict[str, Any]]:
     return list(_described)
 
 
-def build(descriptions: list[dict[str, Any]]) -> None:
+def source() -> str:
+    """Where the operators offered now came from: "shipped" (the built-in list of this extension),
+    "cached" (the last worker's, kept in the user folder), "worker" (this session's worker); "" if none."""
+    return _source
+
+
+def build(descriptions: list[dict[str, Any]], origin: str = "worker") -> None:
     """(Re)register one Blender operator per described rushes operator."""
+    global _source
     clear()
     for desc in descriptions:
         cls = make_operator(desc)
         bpy.utils.register_class(cls)
         _generated.append(cls)
         _described.append(desc)
+    _source = origin if descriptions else ""
 
 
 def clear() -> None:
+    global _source
     while _generated:
         bpy.utils.unregister_class(_generated.pop())
     _described.clear()
+    _source = ""
 
 
 def cache_path() -> str:
     return os.path.join(bpy.utils.extension_path_user(__package__, create=True), "operators.json")
 
 
-def load_cached() -> list[dict[str, Any]]:
+def _read(path: str) -> list[dict[str, Any]]:
+    """The operators of a saved /v1/ops answer; none when it is missing or unreadable."""
     try:
-        with open(cache_path(), encoding="utf-8") as f:
-            return json.load(f)["operators"]
-    except (OSError, ValueError, KeyError):
+        with open(path, encoding="utf-8") as f:
+            operators = json.load(f)["operators"]
+    except (OSError, ValueError, KeyError, TypeError):
         return []
+    return operators if isinstance(operators, list) else []
+
+
+def load_cached() -> list[dict[str, Any]]:
+    return _read(cache_path())
+
+
+def build_at_start() -> None:
+    """The operators to offer before any worker is reached: the last worker's list when one was
+    cached (it may hold a studio's own operators), else the built-in list shipped with the extension."""
+    cached = load_cached()
+    if cached:
+        build(cached, "cached")
+    else:
+        build(_read(SHIPPED), "shipped")
 
 
 def refresh(context: Any, start: bool = True) -> int:
