@@ -40,7 +40,10 @@ def rushes_result_kinds() -> list[tuple[str, type]]:
 def rushes_writers() -> list[tuple[str, str, object]]:
     """Return (result kind, file extension, writer) triples: ``writer(result) -> str`` renders the
     whole file, like OpenTimelineIO's adapters; it only translates the result, never reads media.
-    The writer may be given as ``"package.module:function"``, imported when first used, so
+    A writer with an ``envelope`` parameter is also given the run's envelope
+    (``writer(result, envelope=...)``: its ``media`` holds the media's own first frame and start
+    timecode, which a result made from a frame range does not). The writer may be given as
+    ``"package.module:function"``, imported when first used, so
     listing operators stays cheap. A plug-in may add formats to built-in kinds
     (e.g. ``("Cuts", "xml", "studio_ops.fcp:to_fcp7")``)."""
 

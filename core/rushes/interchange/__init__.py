@@ -10,6 +10,7 @@ top, besides the formats its writers add. Importing this module stays cheap: wri
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -81,6 +82,16 @@ def _json_writer(result: Any, envelope: dict[str, Any] | None = None) -> str:
     return json.dumps(result_json(result, envelope), indent=1, ensure_ascii=False) + "\n"
 
 
+def _render(writer: Writer, result: Any, envelope: dict[str, Any] | None) -> str:
+    """A writer's text; one with an `envelope` parameter also gets the run's envelope (e.g. the
+    media's own first frame when the run had a frame range)."""
+    try:
+        takes = "envelope" in inspect.signature(writer).parameters
+    except (TypeError, ValueError):  # a builtin or C function: no signature to read
+        takes = False
+    return writer(result, envelope=envelope) if takes else writer(result)
+
+
 def write_result(result: Any, kind_name: str, output: Any, stem: str,
                  envelope: dict[str, Any] | None = None) -> list[Path]:
     """Write every format registered for this result kind as `stem.ext` in the output folder.
@@ -90,5 +101,5 @@ def write_result(result: Any, kind_name: str, output: Any, stem: str,
     """
     k = kind(kind_name)
     texts = {f"{stem}.json": _json_writer(result, envelope)}
-    texts.update({f"{stem}.{ext}": k.writer(ext)(result) for ext in k.writers if ext != "json"})
+    texts.update({f"{stem}.{ext}": _render(k.writer(ext), result, envelope) for ext in k.writers if ext != "json"})
     return output.write_set(texts)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
-from rushes.media import color, read_image, write_image
+from rushes.media import color, encode_movie, read_image, write_image
 
 PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
 SPEECH = Path(__file__).resolve().parents[2] / "data" / "speech"
@@ -26,23 +27,38 @@ def face_position(k: int) -> tuple[int, int]:
     return 20 + 12 * k, 120 - 8 * k
 
 
-def moving_face(folder: Path, frames: int = 8, first: int = 1001) -> dict[int, tuple[float, float]]:
-    """An 800x400 PNG sequence `take1.####.png` numbered from `first`: the astronaut's face pans
-    right and up; a second face (the photograph mirrored) joins from frame first+3. Returns the astronaut's
-    true face centre per frame (source pixels, top-left origin)."""
-    folder.mkdir(parents=True)
+def moving_face_frames(frames: int = 8) -> Iterator[tuple[np.ndarray, tuple[float, float]]]:
+    """800x400 pictures in which the astronaut's face pans right and up; a second face (the
+    photograph mirrored) joins from the fourth. Each with the astronaut's true face centre
+    (source pixels, top-left origin)."""
     astronaut = color.scale_rgb8(rgb8("astronaut.png"), (FACE_SIZE, FACE_SIZE))
     mirrored = np.ascontiguousarray(astronaut[:, ::-1])
-    truth = {}
     for k in range(frames):
         frame = np.full((HEIGHT, WIDTH, 3), 70, np.uint8)
         x, y = face_position(k)
         frame[y:y + FACE_SIZE, x:x + FACE_SIZE] = astronaut
         if k >= 3:
             frame[100:100 + FACE_SIZE, 520:520 + FACE_SIZE] = mirrored
+        yield frame, (x + FACE_CENTRE[0], y + FACE_CENTRE[1])
+
+
+def moving_face(folder: Path, frames: int = 8, first: int = 1001) -> dict[int, tuple[float, float]]:
+    """The moving face as a PNG sequence `take1.####.png` numbered from `first`. Returns the
+    astronaut's true face centre per file frame."""
+    folder.mkdir(parents=True)
+    truth = {}
+    for k, (frame, centre) in enumerate(moving_face_frames(frames)):
         write_image(folder / f"take1.{first + k:04d}.png", frame.astype(np.float32) / 255.0, fmt="uint8")
-        truth[first + k] = (x + FACE_CENTRE[0], y + FACE_CENTRE[1])
+        truth[first + k] = centre
     return truth
+
+
+def moving_face_movie(path: Path, timecode: str | None = None, frames: int = 8) -> list[tuple[float, float]]:
+    """The moving face as a 25 fps movie, with a start timecode or none. Returns the astronaut's
+    true face centre per picture of the movie, in order."""
+    pictures = list(moving_face_frames(frames))
+    encode_movie(iter([frame for frame, _ in pictures]), path, Fraction(25), "h264", timecode=timecode)
+    return [centre for _, centre in pictures]
 
 
 def small_plate(folder: Path, frames: int = 2, first: int = 1001) -> Path:

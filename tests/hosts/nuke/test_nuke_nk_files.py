@@ -83,17 +83,155 @@ def test_faces_nk_is_versioned_with_its_set(faces_run, store):
     assert "faces.nk" in manifest  # rushes wrote it and owns it
 
 
-def test_shots_nk_has_a_frame_range_per_shot(edit_clip, tmp_path, store):
+def test_shots_nk_has_a_frame_range_per_shot_on_the_reads_frames(edit_clip, tmp_path, store):
     clip, truth = edit_clip
     result = run("detect.shots", clip, tmp_path / "shots", {"method": "fast"}, models=store)
     cuts = json.loads((tmp_path / "shots" / "shots.json").read_text())
+    assert cuts["media"]["first_frame"] == 0  # a movie without timecode: rushes counts from 0
     parsed = nkparse.nodes((tmp_path / "shots" / "shots.nk").read_text())
     assert [cls for cls, _ in parsed] == ["FrameRange"] * len(cuts["shots"]) and len(parsed) > 3
     for shot, (_, knobs) in zip(cuts["shots"], parsed):
         knobs = dict(knobs)
-        assert (int(knobs["first_frame"]), int(knobs["last_frame"])) == (shot["start"], shot["end"] - 1)
-        assert knobs["label"].endswith(f"{shot['start']}-{shot['end'] - 1}") and knobs["inputs"] == "0"
+        # a Read of a movie counts from 1: movie frame 0 is Read frame 1
+        first, last = shot["start"] + 1, shot["end"]
+        assert (int(knobs["first_frame"]), int(knobs["last_frame"])) == (first, last)
+        assert knobs["label"].endswith(f"{first}-{last}") and knobs["inputs"] == "0"
     assert "shots.nk" in [p.name for p in result.files]
+
+
+# -- movies: keys on the frames of a Read of the movie (1..N), with and without start timecode ---
+
+@pytest.fixture(scope="module", params=[None, "01:00:00:00"], ids=["no timecode", "timecode 01:00:00:00"])
+def movie_faces(request, tmp_path_factory, store):
+    """detect.faces on the moving face as a movie (8 pictures), as `rushes run` writes it."""
+    root = tmp_path_factory.mktemp("movie nk")
+    movie = root / "take1.mov"
+    truth = nuke_plates.moving_face_movie(movie, request.param)
+    out = run("detect.faces", movie, root / "faces", {}, models=store)
+    return movie, truth, out, {None: 0, "01:00:00:00": 90000}[request.param]
+
+
+def astronaut_keys(tracks: list[dict]) -> dict[int, tuple[float, float]]:
+    """frame -> (x, y) of the track that starts left in the picture (the astronaut's)."""
+    row = min(tracks, key=lambda r: nkparse.curve(r["track_x"])[0][1])
+    xs, ys = nkparse.curve(row["track_x"]), nkparse.curve(row["track_y"])
+    assert [f for f, _ in xs] == [f for f, _ in ys]
+    return {f: (x, y) for (f, x), (_, y) in zip(xs, ys)}
+
+
+def test_faces_nk_of_a_movie_keys_the_frames_a_read_of_it_shows(movie_faces):
+    movie, truth, out, first = movie_faces
+    faces = json.loads((out.out_dir / "faces.json").read_text())
+    assert faces["media"]["first_frame"] == first  # rushes' numbering: the start timecode, or 0
+    assert min(p["frame"] for t in faces["tracks"] for p in t["frames"]) == first
+    knobs, tracks = tracker_tracks((out.out_dir / "faces.nk").read_text())
+    keys = astronaut_keys(tracks)
+    assert sorted(keys) == list(range(1, 9))  # the Read's frames: picture k of the movie is frame k + 1
+    for k, (tx, ty) in enumerate(truth):
+        assert keys[k + 1][0] == pytest.approx(tx, abs=12)
+        assert keys[k + 1][1] == pytest.approx(nuke_plates.HEIGHT - ty, abs=12)
+    second = max(tracks, key=lambda r: nkparse.curve(r["track_x"])[0][1])
+    assert [f for f, _ in nkparse.curve(second["track_x"])] == list(range(4, 9))  # joins at the fourth picture
+    assert knobs["reference_frame"] == "1"
+
+
+def test_the_plugin_keys_a_movie_read_by_the_same_rule(movie_faces, script):
+    """The in-Nuke path on the same faces.json: a Read of the movie as Nuke makes one (1..8) gets
+    faces.nk's keys; with the Read offset by 1000 in the comp, the keys move with it."""
+    import nuke
+    import rushes_nuke.apply
+    import rushes_nuke.reads
+
+    movie, _, out, _ = movie_faces
+    faces = json.loads((out.out_dir / "faces.json").read_text())
+    _, farm = tracker_tracks((out.out_dir / "faces.nk").read_text())
+    for frame_mode, frame, shift in (("expression", "", 0), ("offset", "1000", 1000)):
+        nuke._reset(str(script))
+        read = nuke._read(movie, 1, 8, nuke_plates.WIDTH, nuke_plates.HEIGHT, name="take1", frame_mode=frame_mode,
+                          frame=frame)
+        plate = rushes_nuke.reads.plate(read)
+        assert plate.movie and plate.offset == shift
+        (tracker,), _ = rushes_nuke.apply.result_nodes(plate, {"result": faces, "out_dir": str(out.out_dir)})
+        assert tracker.Class() == "Tracker4" and tracker.input(0) is read
+        rows = nkparse.tracks(tracker["tracks"].value())
+        assert len(rows) == len(farm)
+        for mine, theirs in zip(rows, farm):
+            for column in ("track_x", "track_y", "error"):
+                assert nkparse.curve(mine[column]) == [(f + shift, v) for f, v in nkparse.curve(theirs[column])]
+
+
+def test_a_frame_range_of_a_movie_keys_the_reads_frames_of_that_range(movie_faces, tmp_path, store):
+    """Run on pictures 3..6 only (rushes frames first+2 .. first+5): keys on Read frames 3..6."""
+    movie, truth, _, first = movie_faces
+    out = run("detect.faces", movie, tmp_path / "range", {"min_track": 2}, models=store,
+              media={"frame_range": [first + 2, first + 6]})
+    faces = json.loads((out.out_dir / "faces.json").read_text())
+    assert faces["first_frame"] == first + 2 and faces["media"]["first_frame"] == first
+    _, tracks = tracker_tracks((out.out_dir / "faces.nk").read_text())
+    keys = astronaut_keys(tracks)
+    assert sorted(keys) == [3, 4, 5, 6]
+    for frame, (x, _) in keys.items():
+        assert x == pytest.approx(truth[frame - 1][0], abs=12)
+
+
+def test_shots_nk_of_a_movie_with_or_without_timecode_starts_at_read_frame_1(movie_faces, tmp_path, store):
+    movie, _, _, first = movie_faces
+    run("detect.shots", movie, tmp_path / "shots", {"method": "fast"}, models=store)
+    cuts = json.loads((tmp_path / "shots" / "shots.json").read_text())
+    assert [(s["start"], s["end"]) for s in cuts["shots"]] == [(first, first + 8)]
+    ((cls, knobs),) = nkparse.nodes((tmp_path / "shots" / "shots.nk").read_text())
+    knobs = dict(knobs)
+    assert cls == "FrameRange" and (knobs["first_frame"], knobs["last_frame"]) == ("1", "8")
+
+
+# -- Tracker4 boxes -----------------------------------------------------------------------------
+
+# A track row as Nuke 12 saved it (a public script): the track at (2224, 1860) on frame 1001, then
+# error_min/max, pattern_x/y/r/t, search_x/y/r/t and the key_* curves; key_search_x..t and
+# key_track_x..t are the search and pattern boxes in absolute pixels.
+NUKE_ROW = ('{ {curve K x1001 1} "track 1" {curve x1001 2224} {curve x1001 1860} {curve K x1001 0} '
+            '{curve K x1001 0} 1 0 0 {curve x1001 0} 0 0.00150307 -72 -72 72 72 -50 -50 50 50 {curve} '
+            '{curve x1001 2102} {curve x1001 1738} {curve x1001 2345} {curve x1001 1981} {curve x1001 2152} '
+            '{curve x1001 1788} {curve x1001 2295} {curve x1001 1931} {curve x1001 71.5} {curve x1001 71.5} }')
+
+
+def boxes(row: dict, centre: tuple[float, float]) -> tuple[list[float], list[float]]:
+    """A track's pattern and search boxes in pixels, read as Nuke does: the pattern relative to the
+    track centre, the search area a margin around the pattern."""
+    cx, cy = centre
+    px, py, pr, pt = (float(row[c]) for c in ("pattern_x", "pattern_y", "pattern_r", "pattern_t"))
+    sx, sy, sr, st = (float(row[c]) for c in ("search_x", "search_y", "search_r", "search_t"))
+    pattern = [cx + px, cy + py, cx + pr, cy + pt]
+    return pattern, [pattern[0] + sx, pattern[1] + sy, pattern[2] + sr, pattern[3] + st]
+
+
+def test_boxes_are_read_as_nuke_saves_them():
+    import rushes_nuke.nk as nk
+
+    header = "{ 1 31 1 }\n{ " + " ".join("{ %s }" % c for c in nk.TRACK_COLUMNS) + " }\n{\n " + NUKE_ROW + "\n}"
+    (row,) = nkparse.tracks(nkparse.nodes("Tracker4 {\n tracks { %s }\n}\n" % header)[0][1][0][1])
+    pattern, search = boxes(row, (2224, 1860))
+    keyed = lambda *names: [nkparse.curve(row[n])[0][1] for n in names]  # noqa: E731
+    assert pattern == pytest.approx(keyed("key_track_x", "key_track_y", "key_track_r", "key_track_t"), abs=1)
+    assert search == pytest.approx(keyed("key_search_x", "key_search_y", "key_search_r", "key_search_t"), abs=1)
+
+
+def test_faces_nk_search_area_is_a_margin_around_the_face_pattern(movie_faces):
+    _, _, out, _ = movie_faces
+    faces = json.loads((out.out_dir / "faces.json").read_text())
+    _, tracks = tracker_tracks((out.out_dir / "faces.nk").read_text())
+    for track, row in zip(faces["tracks"], tracks):
+        sizes = sorted((p["box"][2] - p["box"][0], p["box"][3] - p["box"][1]) for p in track["frames"])
+        width, height = sorted(w for w, _ in sizes)[len(sizes) // 2], sorted(h for _, h in sizes)[len(sizes) // 2]
+        centre = nkparse.curve(row["track_x"])[0][1], nkparse.curve(row["track_y"])[0][1]
+        pattern, search = boxes(row, centre)
+        # the pattern is the face; the search area twice its size around it
+        assert pattern[2] - pattern[0] == pytest.approx(width, abs=2)
+        assert pattern[3] - pattern[1] == pytest.approx(height, abs=2)
+        assert search[2] - search[0] == pytest.approx(2 * (pattern[2] - pattern[0]), abs=1)
+        assert search[3] - search[1] == pytest.approx(2 * (pattern[3] - pattern[1]), abs=1)
+        assert search[0] < pattern[0] < centre[0] < pattern[2] < search[2]
+        assert search[1] < pattern[1] < centre[1] < pattern[3] < search[3]
 
 
 def test_the_parser_refuses_a_key_without_its_frame_and_text_is_never_tcl():

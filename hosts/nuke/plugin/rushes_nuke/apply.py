@@ -38,7 +38,7 @@ def paste(text: str, read: Any, x: int, y: int) -> List[Any]:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as f:
             f.write(nk.PASTE_HEADER + text)
-        nuke.nodePaste(path)
+        nuke.nodePaste(reads.nuke_path(path))
     finally:
         os.unlink(path)
     pasted = nuke.selectedNodes()
@@ -74,7 +74,7 @@ def faces(p: reads.Plate, result: Dict[str, Any], out_dir: str) -> Tuple[List[An
                            name="rushes_faces_%s" % read.name())
     made = paste(text, read, p.xpos, p.ypos + BELOW)
     for k, entry in enumerate(e for e in result.get("outputs", []) if e.get("kind") in PICTURES):
-        path = os.path.join(out_dir, entry["path"])
+        path = reads.nuke_path(out_dir, entry["path"])
         if entry["kind"] == "image sequence":  # named by source frame numbers
             start, end = entry["frame_range"]
             first, last, offset = start, end - 1, shift
@@ -89,7 +89,7 @@ def shots(p: reads.Plate, result: Dict[str, Any], out_dir: str) -> Tuple[List[An
     read = _read_node(p)
     made = paste(nk.frame_ranges(result, shift=reads.comp_shift(p, result)), read, p.xpos, p.ypos + BELOW)
     otio = [e["path"] for e in result.get("outputs", []) if e.get("kind") == "otio"]
-    where = "; Nuke Studio/Hiero: %s" % os.path.join(out_dir, otio[0]) if otio else ""
+    where = "; Nuke Studio/Hiero: %s" % reads.nuke_path(out_dir, otio[0]) if otio else ""
     return made, "%d shot(s) as FrameRange nodes%s" % (len(made), where)
 
 
@@ -99,7 +99,7 @@ def frames(p: reads.Plate, result: Dict[str, Any], out_dir: str) -> Tuple[List[A
     if not pictures:
         return [], "no pictures written"
     entry = pictures[0]
-    path = os.path.join(out_dir, entry["path"])
+    path = reads.nuke_path(out_dir, entry["path"])
     if entry.get("frame_range"):  # pictures named by source frame numbers
         start, end = entry["frame_range"]
         first, last, offset = start, end - 1, reads.comp_shift(p, result)
@@ -152,7 +152,7 @@ def transcript(p: reads.Plate, result: Dict[str, Any], out_dir: str) -> Tuple[Li
     read = _read_node(p)
     srt = _srt_beside_script(out_dir, result, read.name())
     lines = subtitle_lines(result, reads.comp_shift(p, result))
-    label = "\n".join(["subtitles: %s" % srt] + lines)
+    label = "\n".join(["subtitles: %s" % reads.nuke_path(srt)] + lines)
     note = nuke.nodes.StickyNote(label=nk.escape(label))
     note.setName("rushes_subtitles_%s" % read.name())
     note.setXYpos(p.xpos + ACROSS, p.ypos + BELOW)

@@ -138,7 +138,7 @@ def start(node: Any) -> List[Job]:
             raise PluginError("rushes: %s is already running (Cancel stops it)" % node.name())
     operator = panel.schema(node)
     params = panel.values(node)
-    out_knob = str(node[panel.OUT].value() or "").strip()
+    out_knob = reads.evaluated(node[panel.OUT]).strip()
     jobs = []
     plates = [reads.plate(read) for read in _reads_for(node)]
     for k, p in enumerate(plates):

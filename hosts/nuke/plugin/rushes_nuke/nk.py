@@ -7,9 +7,13 @@ Everything follows Nuke's own copy/paste serialisation: the paste header, nodes 
 ``inputs 0`` (connected in code with ``setInput``), the Tracker4 ``tracks`` table with its 31
 column descriptors, and an explicit ``x<frame>`` before every curve key (a key without one is
 placed by extrapolation, which is wrong after any gap).
+
+It also holds the one numbering rule both paths use (`nuke_frame_shift`): how a result's frame
+numbers become the frames of the Read it came from.
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 PASTE_HEADER = "set cut_paste_input [stack 0]\nversion 14.0 v1\npush $cut_paste_input\n"
@@ -29,6 +33,45 @@ TRACK_COLUMNS = (
     "2 1 0 key_centre_offset_y key_centre_offset_y 1",
 )
 KEY_COLUMNS = 11  # key_track ... key_centre_offset_y: left empty, as exporters commonly write them
+
+MOVIE_EXTENSIONS = {".mov", ".mp4", ".m4v", ".mxf", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".r3d", ".braw"}
+MOVIE_FIRST = 1  # a Read of a movie file numbers its frames 1..N (origfirst 1)
+
+
+def is_movie(path: str) -> bool:
+    """Whether Nuke reads `path` as a movie file (frames 1..N) rather than numbered pictures."""
+    return os.path.splitext(str(path))[1].lower() in MOVIE_EXTENSIONS
+
+
+def media_first_frame(doc: Dict[str, Any]) -> int:
+    """The first frame, in rushes' numbering, of the media a result was made from: the envelope's
+    (the movie's or sequence's own, also when the run had a frame range), else the result's."""
+    first = (doc.get("media") or {}).get("first_frame")
+    if first is None:
+        first = doc.get("first_frame")
+    if first is None:
+        first = (doc.get("clock") or {}).get("first_frame")
+    return int(first or 0)
+
+
+def result_source(doc: Dict[str, Any]) -> str:
+    return str(doc.get("source") or (doc.get("clock") or {}).get("source") or "")
+
+
+def nuke_frame_shift(doc: Dict[str, Any], read_first: int = MOVIE_FIRST, offset: int = 0,
+                     movie: Optional[bool] = None) -> int:
+    """The numbering rule, rushes frame -> Nuke frame: what to add to a result's frame numbers to
+    put them on the frames of a Read of its media (faces.nk, shots.nk and the plug-in all use it).
+
+    rushes numbers a movie's frames from its start timecode as a frame count (0 without one); a
+    Read of a movie counts from 1 (`read_first`, its origfirst), so the movie's first frame
+    becomes `read_first`. An image sequence is numbered by its files in both. `offset` is the
+    Read's frame offset into the comp (frame_mode offset / start at). `movie` defaults to what
+    the result's source is.
+    """
+    if movie is None:
+        movie = is_movie(result_source(doc))
+    return (int(read_first) - media_first_frame(doc) if movie else 0) + int(offset)
 
 
 def number(value: float) -> str:
@@ -61,13 +104,24 @@ def curve(keys: Iterable[Tuple[int, float]], interpolation: str = "") -> str:
     return "{curve " + (interpolation + " " if interpolation else "") + body + "}"
 
 
-def as_json(result: Any) -> Dict[str, Any]:
-    """A result's JSON document, from the result object (core writers) or the dict (the plug-in)."""
-    return result if isinstance(result, dict) else result.to_json()
+def as_json(result: Any, envelope: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A result's JSON document, from the result object (core writers) or the dict (the plug-in),
+    with the run's envelope (its `media`) when the writer is given one."""
+    doc = result if isinstance(result, dict) else result.to_json()
+    return dict(envelope, **doc) if envelope else doc
 
 
 def face_centre(box: List[float]) -> Tuple[float, float]:
     return (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
+
+
+def tracker_boxes(half_width: int, half_height: int) -> str:
+    """A track's pattern_x/y/r/t and search_x/y/r/t cells as Nuke saves them: the pattern box
+    relative to the track centre, the search area as a margin around the pattern box (Nuke's
+    default `-72 -72 72 72 -50 -50 50 50` is a 144 px pattern in a 244 px search area). Here the
+    pattern is the face and the search area twice its size: a margin of half the face."""
+    w, h = int(half_width), int(half_height)
+    return "%d %d %d %d %d %d %d %d" % (-w, -h, w, h, -w, -h, w, h)
 
 
 def face_tracker(faces: Dict[str, Any], shift: int = 0, width: Optional[float] = None,
@@ -76,8 +130,8 @@ def face_tracker(faces: Dict[str, Any], shift: int = 0, width: Optional[float] =
     """A Tracker4 node (no paste header) with one track per face track of a FaceTracks result.
 
     Each track has a key on every frame of the face track at the face centre, in pixels with
-    Nuke's bottom-left origin. ``shift`` moves the result's source frames to the comp's (a Read's
-    frame offset); ``width``/``height`` are the Read's format when it differs from the analysed
+    Nuke's bottom-left origin. ``shift`` moves the result's frames onto the Read's and the comp's
+    (``nuke_frame_shift``); ``width``/``height`` are the Read's format when it differs from the analysed
     pictures (a proxy): positions are scaled to it. The error curve is 1 - score, and 1 on frames
     the tracker bridged without a detection.
     """
@@ -100,7 +154,7 @@ def face_tracker(faces: Dict[str, Any], shift: int = 0, width: Optional[float] =
         enable = curve([(first - 1, 0), (first, 1), (end, 0)], "K")
         cells = [enable, quote("face %d" % track["id"]), curve(xs), curve(ys),
                  curve([(first, 0)], "K"), curve([(first, 0)], "K"), "1 0 0", curve(errors), "0 1",
-                 "%d %d %d %d" % (-pw, -ph, pw, ph), "%d %d %d %d" % (-2 * pw, -2 * ph, 2 * pw, 2 * ph)]
+                 tracker_boxes(pw, ph)]
         rows.append(" { " + " ".join(cells) + " {}" * KEY_COLUMNS + " }")
     starts = [int(t["frames"][0]["frame"]) + shift for t in faces["tracks"]]
     reference = min(starts) if starts else int(faces.get("first_frame") or 0) + shift
@@ -115,7 +169,7 @@ def frame_ranges(cuts: Dict[str, Any], shift: int = 0, xpos: int = 0, ypos: int 
     """One FrameRange node per shot of a Cuts result (no paste header), labelled with its range.
 
     ``first_frame``/``last_frame`` are inclusive, as Nuke's are: a shot [start, end) becomes
-    start..end-1, moved by ``shift`` into the comp's frames.
+    start..end-1, moved by ``shift`` onto the Read's and the comp's frames (``nuke_frame_shift``).
     """
     out = []
     for k, shot in enumerate(cuts["shots"]):
@@ -126,11 +180,15 @@ def frame_ranges(cuts: Dict[str, Any], shift: int = 0, xpos: int = 0, ypos: int 
     return "".join(out)
 
 
-def faces_nk(result: Any) -> str:
-    """faces.nk: the Tracker4 of a FaceTracks result, ready for ``nuke.nodePaste()``."""
-    return PASTE_HEADER + face_tracker(as_json(result))
+def faces_nk(result: Any, envelope: Optional[Dict[str, Any]] = None) -> str:
+    """faces.nk: the Tracker4 of a FaceTracks result, ready for ``nuke.nodePaste()``, keyed on the
+    frames of a Read of its media as Nuke sets one up (``nuke_frame_shift``)."""
+    doc = as_json(result, envelope)
+    return PASTE_HEADER + face_tracker(doc, shift=nuke_frame_shift(doc))
 
 
-def shots_nk(result: Any) -> str:
-    """shots.nk: a FrameRange node per shot of a Cuts result, ready for ``nuke.nodePaste()``."""
-    return PASTE_HEADER + frame_ranges(as_json(result))
+def shots_nk(result: Any, envelope: Optional[Dict[str, Any]] = None) -> str:
+    """shots.nk: a FrameRange node per shot of a Cuts result, ready for ``nuke.nodePaste()``, on
+    the frames of a Read of its media as Nuke sets one up (``nuke_frame_shift``)."""
+    doc = as_json(result, envelope)
+    return PASTE_HEADER + frame_ranges(doc, shift=nuke_frame_shift(doc))

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 import nuke
 
 from .connection import PluginError, connect, user_settings_path
+from .reads import evaluated
 
 PREFIX = "rp_"
 OPERATOR = "rushes_operator"   # hidden: the operator's name
@@ -176,8 +177,8 @@ def values(node: Any) -> Dict[str, Any]:
             out[param["name"]] = int(value)
         elif kind == "float":
             out[param["name"]] = float(value)
-        else:
-            out[param["name"]] = str(value)
+        else:  # a path knob as Nuke would use it: its expressions evaluated
+            out[param["name"]] = evaluated(knob)
     return out
 
 

@@ -11,9 +11,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import nuke
 
+from . import nk
 from .connection import PluginError
 
-MOVIE_EXTENSIONS = {".mov", ".mp4", ".m4v", ".mxf", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".r3d", ".braw"}
 # Nuke's own colour space names (nuke-default) -> the OpenColorIO names rushes resolves
 NUKE_COLORSPACES = {
     "linear": "Linear Rec.709 (sRGB)", "sRGB": "sRGB Encoded Rec.709 (sRGB)",
@@ -61,6 +61,25 @@ def _value(node: Any, name: str, default: Any = None) -> Any:
     return default if knob is None else knob.value()
 
 
+def evaluated(knob: Any) -> str:
+    """A text or file knob's value as Nuke would use it: TCL expressions and environment
+    variables (`[getenv SHOW]/ocio/config.ocio`, `$env(SHOW)`) evaluated, not the raw text."""
+    if not isinstance(knob, nuke.EvalString_Knob):
+        return str(knob.value() or "")
+    try:
+        return str(knob.evaluate() or "")
+    except Exception as exc:  # Nuke raises whatever its TCL raised (an unset $env(...), a typo)
+        raise PluginError("rushes: %s: cannot evaluate %r (%s)" % (
+            knob.name(), str(knob.value()), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from None
+
+
+def nuke_path(*parts: str) -> str:
+    """A path handed to Nuke (a Read's file, a file to paste): the parts joined, with `/` between
+    folders on every OS (Nuke reads `/` on Windows too; a backslash is an escape in its TCL)."""
+    joined = os.path.join(*parts)
+    return joined.replace(os.sep, "/") if os.sep != "/" else joined
+
+
 def frame_offset(mode: str, frame: str, first: int) -> int:
     """The Read's frame offset: `frame_mode` "offset" adds `frame`, "start at" starts at it."""
     text = (frame or "").strip()
@@ -99,7 +118,7 @@ def plate(read: Any) -> Plate:
     origfirst, origlast = int(_value(read, "origfirst", first)), int(_value(read, "origlast", last))
     mode, frame = str(_value(read, "frame_mode", "expression")), str(_value(read, "frame", "") or "")
     fmt = read.format()
-    movie = os.path.splitext(path)[1].lower() in MOVIE_EXTENSIONS
+    movie = nk.is_movie(path)
     fps = read.metadata("input/frame_rate") if movie else None
     if not fps:
         fps = float(nuke.root()["fps"].value())
@@ -107,7 +126,7 @@ def plate(read: Any) -> Plate:
     ocio = None
     if root.knob("colorManagement") is not None and root["colorManagement"].value() == "OCIO":
         if root.knob("OCIO_config") is not None and root["OCIO_config"].value() == "custom":
-            ocio = str(root["customOCIOConfigPath"].value() or "") or None
+            ocio = evaluated(root["customOCIOConfigPath"]).strip() or None
     return Plate(name, path, first, last, origfirst, origlast, frame_offset(mode, frame, first),
                  str(_value(read, "colorspace", "default") or "default"), fmt.width(), fmt.height(),
                  fmt.pixelAspect(), movie, float(fps), str(_value(read, "on_error", "error")), ocio,
@@ -166,15 +185,9 @@ def media(p: Plate, operator: Dict[str, Any]) -> Tuple[Dict[str, Any], List[str]
 
 
 def comp_shift(p: Plate, result: Dict[str, Any]) -> int:
-    """Frames to add to a result's source frame numbers to land on the comp's frames: the
-    result's first source frame is the Read's first file frame (origfirst), then the offset."""
-    envelope = result.get("media") or {}
-    media_first = envelope.get("first_frame")
-    if media_first is None:
-        media_first = result.get("first_frame") or 0
-    if p.movie:
-        return p.origfirst - int(media_first) + p.offset
-    return p.offset
+    """Frames to add to a result's frame numbers to land on the comp's frames: the numbering rule
+    of faces.nk/shots.nk (`nk.nuke_frame_shift`) for this Read (its origfirst and offset)."""
+    return nk.nuke_frame_shift(result, read_first=p.origfirst, offset=p.offset, movie=p.movie)
 
 
 def output_folder(p: Plate, operator: str) -> str:
@@ -183,4 +196,4 @@ def output_folder(p: Plate, operator: str) -> str:
     script = nuke.root().name()
     base = os.path.dirname(script) if script and script not in ("Root", "") and os.path.isabs(script) \
         else os.path.dirname(p.path)
-    return os.path.join(base, "rushes", "%s_%s" % (p.read.replace(".", "_"), operator.replace(".", "_")))
+    return nuke_path(base, "rushes", "%s_%s" % (p.read.replace(".", "_"), operator.replace(".", "_")))

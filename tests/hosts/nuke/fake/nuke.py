@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional
@@ -178,7 +179,19 @@ class String_Knob(Knob):
 
 
 class EvalString_Knob(String_Knob):
-    pass
+    def evaluate(self) -> str:
+        """The value with its TCL evaluated, as Nuke does; the fake knows `[getenv NAME]` (empty
+        when unset) and `$env(NAME)` (an error when unset, as TCL's), and refuses anything else."""
+        def env(m: "re.Match[str]") -> str:
+            if m.group(1) not in os.environ:
+                raise RuntimeError(f"can't read \"env({m.group(1)})\": no such variable")
+            return os.environ[m.group(1)]
+
+        text = re.sub(r"\[getenv\s+([A-Za-z_][A-Za-z0-9_]*)\]", lambda m: os.environ.get(m.group(1), ""), self._value)
+        text = re.sub(r"\$env\(([A-Za-z_][A-Za-z0-9_]*)\)", env, text)
+        if "[" in text or "$" in text:
+            raise NotImplementedError(f"fake nuke: cannot evaluate {self._value!r}")
+        return text
 
 
 class File_Knob(EvalString_Knob):
