@@ -482,10 +482,12 @@ class Characters:
         return fraction_from_json(self.inputs[index]["rate"])
 
     def summary(self) -> str:
-        known = [c.name for c in self.characters if c.cast]
-        unknown = len(self.characters) - len(known)
-        return (f"{len(known)} of the cast found" + (f" ({', '.join(known)})" if known else "")
-                + f", {unknown} unknown face(s), in {len(self.inputs)} input(s)")
+        cast = [c for c in self.characters if c.cast]
+        found = [" ".join(c.name.split()) for c in cast if c.appearances]  # one line, whatever the names
+        unknown = len(self.characters) - len(cast)
+        head = (f"{len(found)} of {len(cast)} in the cast found" + (f" ({', '.join(found)})" if found else "")
+                if cast else "no cast")
+        return f"{head}, {unknown} unknown face(s), in {len(self.inputs)} input(s)"
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "Characters", "source": self.source, "cast": self.cast, "settings": self.settings,

@@ -190,21 +190,27 @@ def test_an_edit_is_searched_clip_by_clip_and_one_person_is_one_character_across
     tl = otio.schema.Timeline(name="cut")
     track = otio.schema.Track(kind=otio.schema.TrackKind.Video)
     tl.tracks.append(track)
-    for name, (start, length) in {"astro": (2, 8), "stranger": (26, 8), "astro again": (38, 6)}.items():
+    # clip names a spreadsheet would take for formulas: the CSV must keep them as text
+    for name, (start, length) in {"@astro": (2, 8), "+stranger": (26, 8), "-astro again": (38, 6)}.items():
         track.append(otio.schema.Clip(
             name=name, media_reference=otio.schema.ExternalReference(target_url=movie.as_uri()),
             source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, 25),
                                                  otio.opentime.RationalTime(length, 25))))
     edit = tmp_path / "cut.otio"
     otio.adapters.write_to_file(tl, str(edit))
-    result = run("detect.characters", edit, tmp_path / "out", {"min_track": 3}, models=store).result  # no cast
+    out = run("detect.characters", edit, tmp_path / "out", {"min_track": 3}, models=store)  # no cast
+    result = out.result
     assert [(i["clip"], i["first_frame"], i["frame_count"], i["shots"]) for i in result.inputs] == [
-        ("astro", 2, 8, [[2, 10]]), ("stranger", 26, 8, [[26, 34]]), ("astro again", 38, 6, [[38, 44]])]
+        ("@astro", 2, 8, [[2, 10]]), ("+stranger", 26, 8, [[26, 34]]), ("-astro again", 38, 6, [[38, 44]])]
     assert [c.name for c in result.characters] == ["unknown 1", "unknown 2"]
     first, second = result.characters
     assert [(a.input, a.start_frame, a.end_frame) for a in first.appearances] == [(0, 2, 10), (2, 38, 44)]
     assert [(a.input, a.start_frame, a.end_frame) for a in second.appearances] == [(1, 26, 34)]
     assert all(a.distance < 0.3 for a in first.appearances) and result.cast == ""
+    rows = list(csv.DictReader(io.StringIO((out.out_dir / "characters.csv").read_text())))
+    assert [(r["character"], r["clip"]) for r in rows] == [
+        ("unknown 1", "'@astro"), ("unknown 1", "'-astro again"), ("unknown 2", "'+stranger")]
+    assert result.summary() == "no cast, 2 unknown face(s), in 3 input(s)"
 
 
 @pytest.fixture(scope="module")
@@ -241,3 +247,32 @@ def test_a_movie_without_faces_gives_an_empty_result_and_disagreeing_stills_a_wa
     assert "Eileen Collins" in result.notes[0] and "two different people" in result.notes[0]
     assert result.inputs[0]["shots"] == [[0, 6]]
     assert (out.out_dir / "characters.csv").read_text().count("\n") == 1  # the header only
+    assert result.summary() == "0 of 1 in the cast found, 0 unknown face(s), in 1 input(s)"
+
+
+def test_a_still_named_like_a_formula_or_over_two_lines_stays_text_on_one_line(scene, tmp_path, store):
+    """Two of the three cast members are in the scene; one still's name is a spreadsheet formula,
+    another's has a newline in it."""
+    movie, _, _ = scene
+    formula = '=HYPERLINK("evil.example","Eileen")'
+    cast = cast_folder(tmp_path / "cast", {f"{formula}.png": "astronaut.png", "Barack\nObama.jpg": "obama.jpg",
+                                           "Camera Man.png": "camera.png"})
+    out = run("detect.characters", movie, tmp_path / "out", {"cast": str(cast)}, models=store)
+    result = out.result
+    assert [(c.name, c.cast, len(c.appearances)) for c in result.characters] == [
+        (formula, True, 2), ("Barack Obama", True, 1), ("Camera Man", True, 0), ("unknown 1", False, 1)]
+    assert result.character("Barack Obama").stills == ["Barack\nObama.jpg"]  # the file's own name
+    assert result.summary() == f"2 of 3 in the cast found ({formula}, Barack Obama), 1 unknown face(s), in 1 input(s)"
+    rows = list(csv.DictReader(io.StringIO((out.out_dir / "characters.csv").read_text())))
+    assert [(r["character"], r["cast"], r["shot"]) for r in rows] == [
+        ("'" + formula, "yes", "1"), ("'" + formula, "yes", "4"), ("Barack Obama", "yes", "2"), ("unknown 1", "no", "3")]
+
+
+@pytest.mark.parametrize("text, cell", [("=1+2", "'=1+2"), ("+1", "'+1"), ("-A1", "'-A1"), ("@SUM(A1)", "'@SUM(A1)"),
+                                        ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("Anna", "Anna"), ("a=b", "a=b"),
+                                        ("", "")])
+def test_csv_text_cells_that_a_spreadsheet_would_run_start_with_a_quote(text, cell):
+    from rushes.interchange.spreadsheet import csv_text
+
+    written = csv_text(["name", "frames"], [[text, 12], [text, -3]])
+    assert list(csv.reader(io.StringIO(written))) == [["name", "frames"], [cell, "12"], [cell, "-3"]]

@@ -58,9 +58,10 @@ class Edit:
 
 def cast_name(still: Path) -> str:
     """The person a still shows, from its name: `Anna Berg.jpg`, `Anna Berg 2.jpg`, `Anna_Berg_2.jpg`
-    -> `Anna Berg`."""
-    stem = re.sub(r"[ _]+\d+$", "", still.stem) or still.stem
-    return re.sub(r"[ _]+", " ", stem).strip()
+    -> `Anna Berg`. Newlines, tabs and other control characters count as spaces: a name is one line
+    wherever it is shown."""
+    stem = re.sub(r"[\s_\x00-\x1f\x7f]+", " ", still.stem).strip()
+    return re.sub(r" \d+$", "", stem) or stem
 
 
 class DetectCharacters(Operator):

@@ -2,28 +2,28 @@
 appearance, named by character)."""
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from ..media.timecode import frame_to_timecode
 from ..results import Characters
+from .spreadsheet import csv_text
 
 
 def to_csv(result: Characters) -> str:
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
-    out.writerow(["character", "cast", "source", "clip", "shot", "start_frame", "end_frame", "frames",
-                  "start_timecode", "end_timecode", "confidence", "distance", "track"])
-    for person in result.characters:
-        for a in person.appearances:
-            media = result.inputs[a.input]
-            rate = result.rate(a.input)
-            out.writerow([person.name, "yes" if person.cast else "no", media["source"], media.get("clip") or "",
-                          a.shot, a.start_frame, a.end_frame, a.end_frame - a.start_frame,
-                          frame_to_timecode(a.start_frame, rate), frame_to_timecode(a.end_frame, rate),
-                          f"{a.confidence:.4f}", f"{a.distance:.4f}", a.track])
-    return buf.getvalue()
+    """One row per appearance. Names come from still, file and clip names: a spreadsheet shows
+    them as text, never runs them (rushes.interchange.spreadsheet)."""
+    def rows():
+        for person in result.characters:
+            for a in person.appearances:
+                media = result.inputs[a.input]
+                rate = result.rate(a.input)
+                yield [person.name, "yes" if person.cast else "no", media["source"], media.get("clip") or "",
+                       a.shot, a.start_frame, a.end_frame, a.end_frame - a.start_frame,
+                       frame_to_timecode(a.start_frame, rate), frame_to_timecode(a.end_frame, rate),
+                       round(a.confidence, 4), round(a.distance, 4), a.track]
+
+    return csv_text(["character", "cast", "source", "clip", "shot", "start_frame", "end_frame", "frames",
+                     "start_timecode", "end_timecode", "confidence", "distance", "track"], rows())
 
 
 def timeline(result: Characters):
