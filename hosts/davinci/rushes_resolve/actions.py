@@ -11,6 +11,9 @@ Scripts, from external scripting (Studio) and in tests. Keywords every action ta
 - `log`: called with each message line (default: print, which is Resolve's console);
 - any other keyword is a parameter of the rushes operator the action runs (checked by the worker).
 
+Calls a Resolve release does not have (context.API_NEEDS, from each release's scripting README) are
+never made there: what that leaves out is one log line naming the release needed.
+
 Nothing here changes the user's edit: clips are never moved or trimmed, existing markers, tracks
 and timelines are kept, and Resolve's destructive DetectSceneCuts is never called. Each returns a
 summary dict; a missing project, timeline or clip, a stopped worker or a failed job is one
@@ -25,8 +28,8 @@ from fractions import Fraction
 from . import frames
 from . import otio
 from .context import (CLIP_COLORS, MARKER_COLORS, ClipUse, ResolveActionError, TimelineClock, Worker, bin_named,
-                      clips_on, current, edition, folder_of, import_into, output_folder, safe_name,
-                      timeline_names, unique_name)
+                      clips_on, current, edition, folder_of, folders, import_into, output_folder, safe_name,
+                      timeline_names, unique_name, write_text)
 
 BIN = "rushes"
 DONE = "rushes:"  # customData prefix of the markers rushes adds
@@ -127,7 +130,7 @@ def _add_markers(s: _Session, events: dict, color: str, name: str, kind: str) ->
 
 
 def _video_clips(s: _Session) -> list:
-    uses = clips_on(s.timeline, "video", s.clock)
+    uses = clips_on(s.timeline, "video", s.clock, s.edition)
     if not uses:
         raise ResolveActionError("timeline %r has no video clips with media on enabled tracks" % s.clock.name)
     return uses
@@ -183,6 +186,10 @@ def _shots_timeline(s: _Session, shots: list) -> dict:
     os.makedirs(s.out, exist_ok=True)
     path = otio.write(os.path.join(s.out, safe_name(name) + ".otio"),
                       otio.timeline(name, items_per_track, s.clock.rate, s.clock.start_frame))
+    otio_import = "MediaPool.ImportTimelineFromFile(OTIO)"
+    if not s.edition.has(otio_import):
+        s.log("rushes: %s: import %s with File > Import > Timeline" % (s.edition.needs(otio_import), path))
+        return {"timeline": None, "otio": path}
     original = s.timeline
     folder = bin_named(s.pool, BIN)
     before = s.pool.GetCurrentFolder()
@@ -232,7 +239,7 @@ def subtitles(resolve, bin: str = BIN, **options) -> dict:
     subtitle track (existing subtitle tracks are left as they are)."""
 
     def body(s: _Session) -> dict:
-        uses = clips_on(s.timeline, "audio", s.clock)
+        uses = clips_on(s.timeline, "audio", s.clock, s.edition)
         if not uses:
             raise ResolveActionError("timeline %r has no audio clips with media on enabled tracks" % s.clock.name)
         s.log("rushes: transcribing %d audio clip(s) of %r" % (len(uses), s.clock.name))
@@ -261,8 +268,7 @@ def subtitles(resolve, bin: str = BIN, **options) -> dict:
             a = frames.timeline_seconds(start, s.clock.rate, s.clock.start_timecode)
             b = frames.timeline_seconds(end, s.clock.rate, s.clock.start_timecode)
             blocks.append("%d\n%s --> %s\n%s" % (i, frames.srt_clock(a), frames.srt_clock(b), "\n".join(lines)))
-        with open(srt_path, "w", encoding="utf-8", newline="\n") as f:
-            f.write("\n\n".join(blocks) + "\n")
+        write_text(srt_path, "\n\n".join(blocks) + "\n")
         document = {
             "kind": "TimelineSubtitles", "timeline": s.clock.name, "rate": {"num": s.clock.rate.numerator,
                                                                              "den": s.clock.rate.denominator},
@@ -271,11 +277,8 @@ def subtitles(resolve, bin: str = BIN, **options) -> dict:
             "subtitles": [{"index": i, "start_frame": a, "end_frame": b, "start_timecode": s.clock.timecode(a),
                            "end_timecode": s.clock.timecode(b), "lines": list(lines), "clip": cues[(a, b, lines)].name}
                           for i, (a, b, lines) in enumerate(ordered, 1)]}
-        json_path = os.path.join(s.out, stem + ".json")
-        with open(json_path, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1, ensure_ascii=False)
-            f.write("\n")
-        track, placed = _place_subtitles(s, srt_path, bin)
+        json_path = write_text(os.path.join(s.out, stem + ".json"), json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+        track, placed = _place_subtitles(s, srt_path, bin, ordered[0][0])
         s.log("rushes: %d subtitle(s) written to %s%s" % (len(ordered), srt_path,
                                                          " and placed on subtitle track %d" % track if placed else ""))
         return {"srt": srt_path, "json": json_path, "count": len(ordered), "track": track if placed else None,
@@ -289,29 +292,56 @@ def _items(timeline, kind: str) -> dict:
             for i in range(1, int(timeline.GetTrackCount(kind) or 0) + 1)}
 
 
-def _place_subtitles(s: _Session, srt_path: str, bin: str):
+def _import_copy(s: _Session, srt_path: str) -> str:
+    """A copy of the SRT beside it, under a name no media pool clip has: Resolve hands back the clip it
+    already has for an SRT of a name it has seen, with that file's subtitles."""
+    taken = {str(clip.GetName() or "").lower() for folder in folders(s.pool) for clip in folder.GetClipList() or []}
+    stem, n = os.path.splitext(srt_path)[0], 1
+    while True:
+        copy = "%s_%d.srt" % (stem, n)
+        if os.path.basename(copy).lower() not in taken and not os.path.exists(copy):
+            break
+        n += 1
+    with open(srt_path, encoding="utf-8") as f:
+        return write_text(copy, f.read())
+
+
+def _place_subtitles(s: _Session, srt_path: str, bin: str, first: int):
     """The SRT onto a new subtitle track (Resolve's import recipe: add the track, import the SRT into
-    the pool, append it); checked afterwards, and undone where Resolve put it anywhere else."""
+    the pool, append it with its first subtitle at `first`, a frame relative to the timeline start);
+    checked afterwards, and undone where Resolve put it anywhere else (an append of a subtitle clip is
+    reported to ignore recordFrame and land after the end of the timeline)."""
     timeline = s.timeline
     before = _items(timeline, "subtitle")
-    manual = "import %s with File > Import > Subtitle" % srt_path
-    items = import_into(s.pool, bin_named(s.pool, bin), [srt_path])
+    manual = "import %s with File > Import > Subtitle (its first subtitle is at %s)" % (srt_path, s.clock.timecode(first))
+    copy = _import_copy(s, srt_path)
+    items = [item for item in import_into(s.pool, bin_named(s.pool, bin), [copy])
+             if os.path.normcase(os.path.normpath(str(item.GetClipProperty("File Path") or ""))) ==
+             os.path.normcase(os.path.normpath(copy))]
     if not items:
-        s.log("rushes: Resolve did not import the SRT into the media pool; %s" % manual)
+        s.log("rushes: Resolve did not import %s into the media pool; %s" % (os.path.basename(copy), manual))
         return None, False
     if not timeline.AddTrack("subtitle") or int(timeline.GetTrackCount("subtitle") or 0) != len(before) + 1:
         s.log("rushes: Resolve did not add a subtitle track; %s" % manual)
         return None, False
     track = len(before) + 1
-    s.pool.AppendToTimeline([{"mediaPoolItem": items[0], "trackIndex": track}])
-    after = _items(timeline, "subtitle")
+    s.pool.AppendToTimeline([{"mediaPoolItem": items[0], "trackIndex": track,
+                              "recordFrame": s.clock.start_frame + first}])
     strays = [item for i, old in before.items() for item in timeline.GetItemListInTrack("subtitle", i) or []
               if item.GetUniqueId() not in old]
     if strays:  # never over an existing subtitle track
         timeline.DeleteClips(strays, False)
-    if not after.get(track):
+    placed = timeline.GetItemListInTrack("subtitle", track) or []
+    if not placed:
         timeline.DeleteTrack("subtitle", track)
         s.log("rushes: Resolve placed no subtitles on a new track; %s" % manual)
+        return None, False
+    landed = min(s.edition.whole_frames(item, "GetStart") for item in placed) - s.clock.start_frame
+    if abs(landed - first) > 1:  # a frame either way is the SRT's millisecond rounding
+        timeline.DeleteClips(placed, False)
+        timeline.DeleteTrack("subtitle", track)
+        s.log("rushes: Resolve put the first subtitle at %s, not at %s, so rushes removed them again; %s"
+              % (s.clock.timecode(landed), s.clock.timecode(first), manual))
         return None, False
     return track, True
 
@@ -383,23 +413,27 @@ def _record_origin(s: _Session, at: str) -> int:
 
 
 def _targets(s: _Session) -> list:
-    """(media pool item, [start, end) source frames or None) for the selected media pool clips, else the
-    current timeline's current video clip (its used range)."""
-    selected = s.pool.GetSelectedClips() or []
-    selected = list(selected.values()) if isinstance(selected, dict) else list(selected)
+    """(media pool item, ClipUse or None) for the selected media pool clips (None: their range is read
+    later), else the current timeline's current video clip (its used range). Before 19.0.2 scripts
+    cannot see the media pool selection: only the clip under the playhead."""
     chosen = []
-    for item in selected:
-        if str(item.GetClipProperty("File Path") or ""):
-            chosen.append((item, None))
+    if s.edition.has("MediaPool.GetSelectedClips"):
+        selected = s.pool.GetSelectedClips() or []
+        selected = list(selected.values()) if isinstance(selected, dict) else list(selected)
+        chosen = [(item, None) for item in selected if str(item.GetClipProperty("File Path") or "")]
+        hint = "select clips in the media pool, or put the playhead over a clip on the timeline"
+    else:
+        hint = "put the playhead over a clip on the timeline (%s)" % s.edition.needs("MediaPool.GetSelectedClips")
     if chosen:
         return chosen
     current_item = s.timeline.GetCurrentVideoItem()
     if current_item and current_item.GetMediaPoolItem():
-        use = ClipUse(current_item, "video", 0, s.clock)
+        use = ClipUse(current_item, "video", 0, s.clock, s.edition)
         if use.path:
+            if not s.edition.has("MediaPool.GetSelectedClips"):
+                s.log("rushes: %s: taking %r under the playhead" % (s.edition.needs("MediaPool.GetSelectedClips"), use.name))
             return [(use.media, use)]
-    raise ResolveActionError("no clip chosen: select clips in the media pool, or put the playhead over a clip "
-                             "on the timeline")
+    raise ResolveActionError("no clip chosen: " + hint)
 
 
 def _new_media(s: _Session, operator: str, folder: str, defaults: dict, color: str, suffix: str) -> dict:
@@ -434,12 +468,22 @@ def _new_media(s: _Session, operator: str, folder: str, defaults: dict, color: s
             raise ResolveActionError("Resolve did not import %s" % (target if isinstance(target, str) else target["FilePath"]))
         for new in items:
             new.SetClipColor(color)
-            new.SetName("%s %s" % (item.GetName(), suffix))
+            _rename(s, new, "%s %s" % (item.GetName(), suffix))
         made.append({"source": use.path, "frames": [use.source_in, use.source_out], "media": status["out_dir"],
                      "file": target if isinstance(target, str) else target["FilePath"],
                      "items": [new.GetName() for new in items]})
     s.log("rushes: %d new clip(s) in the media pool beside their originals" % len(made))
     return {"clips": made, "out": s.out}
+
+
+def _rename(s: _Session, item, name: str) -> None:
+    """Name a clip rushes imported: SetName from 20.2, the "Clip Name" property before."""
+    if s.edition.has("MediaPoolItem.SetName"):
+        done = item.SetName(name)
+    else:
+        done = item.SetClipProperty("Clip Name", name)
+    if not done:
+        s.log("rushes: Resolve did not rename %r to %r" % (item.GetName(), name))
 
 
 class _PoolRange(object):
@@ -456,7 +500,11 @@ class _PoolRange(object):
         first = frames.timecode_to_frame(self.start_timecode, self.rate)
         total = str(item.GetClipProperty("Frames") or "")
         count = int(total) if total.isdigit() else None
-        marks = (item.GetMarkInOut() or {}).get("video") or {}
+        marks = {}
+        if s.edition.has("MediaPoolItem.GetMarkInOut"):
+            marks = (item.GetMarkInOut() or {}).get("video") or {}
+        else:
+            s.log("rushes: %s: using all of %r" % (s.edition.needs("MediaPoolItem.GetMarkInOut"), self.name))
         start = int(marks["in"]) if "in" in marks else 0
         end = int(marks["out"]) + 1 if "out" in marks else count  # a mark out is the last frame in
         if end is None:

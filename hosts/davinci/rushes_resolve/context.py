@@ -10,7 +10,19 @@ from fractions import Fraction
 from . import frames
 from . import rushes_client
 
-MIN_VERSION = (18, 5)  # Timeline.AddTrack and TimelineItem.GetSourceStartFrame arrived in 18.5
+MIN_VERSION = (18, 5)  # Timeline.AddTrack, DeleteTrack, DeleteClips and GetIsTrackEnabled arrived in 18.5
+# The calls rushes makes that are newer than MIN_VERSION: the first release whose scripting README lists
+# each (tests/data/resolve_api/api_versions.json; test_surface checks these against it), and what it is for.
+# "(name)" is a parameter that release added, "(FORMAT)" a file format it added.
+API_NEEDS = {
+    "MediaPool.GetSelectedClips": ((19, 0, 2), "reading which media pool clips are selected"),
+    "MediaPoolItem.GetMarkInOut": ((19, 1, 0), "reading a media pool clip's marked in and out"),
+    "MediaPoolItem.SetName": ((20, 2, 0), "renaming a media pool clip with SetName"),
+    "TimelineItem.GetStart(subframe_precision)": ((19, 0, 2), "GetStart(subframe_precision)"),
+    "TimelineItem.GetDuration(subframe_precision)": ((19, 0, 2), "GetDuration(subframe_precision)"),
+    "TimelineItem.GetLeftOffset(subframe_precision)": ((19, 0, 2), "GetLeftOffset(subframe_precision)"),
+    "MediaPool.ImportTimelineFromFile(OTIO)": ((18, 6, 5), "importing an OTIO timeline by script"),
+}
 CLIP_COLORS = ("Orange", "Apricot", "Yellow", "Lime", "Olive", "Green", "Teal", "Navy", "Blue", "Purple",
                "Violet", "Pink", "Tan", "Beige", "Brown", "Chocolate")
 MARKER_COLORS = ("Blue", "Cyan", "Green", "Yellow", "Red", "Pink", "Purple", "Fuchsia", "Rose", "Lavender",
@@ -27,13 +39,28 @@ class Edition(object):
 
     def __init__(self, product: str, version: tuple):
         self.product = product
-        self.version = version
+        self.version = tuple(version) + (0,) * (3 - len(version))
         self.studio = "studio" in product.lower()
 
     @property
     def script_ui(self) -> bool:
         """Free Resolve 19.1+ gives third-party scripts no UI (UIManager)."""
         return self.studio or self.version < (19, 1)
+
+    def has(self, call: str) -> bool:
+        """Whether this Resolve has `call`, a key of API_NEEDS (everything else is there from MIN_VERSION)."""
+        return self.version >= API_NEEDS[call][0]
+
+    def needs(self, call: str) -> str:
+        """What `call` needs, as a message: "reading ... needs DaVinci Resolve 19.0.2 or later; this is ..."."""
+        version, what = API_NEEDS[call]
+        return "%s needs DaVinci Resolve %s or later; this is %s" % (what, ".".join(str(v) for v in version), self)
+
+    def whole_frames(self, item, method: str) -> int:
+        """A timeline item's GetStart/GetDuration/GetLeftOffset in whole frames: subframe_precision=False
+        where this Resolve takes it (19.0.2+); before, these take no argument."""
+        call = getattr(item, method)
+        return int(call(False) if self.has("TimelineItem.%s(subframe_precision)" % method) else call())
 
     def require_studio(self, what: str) -> None:
         if not self.studio:
@@ -100,17 +127,17 @@ class ClipUse(object):
     in-point in source frames for video (exact at 100 % speed) and in timeline frames for audio.
     """
 
-    def __init__(self, item, track_type: str, track: int, clock: TimelineClock):
+    def __init__(self, item, track_type: str, track: int, clock: TimelineClock, api: Edition):
         self.item = item
         self.track_type = track_type
         self.track = track
         self.media = item.GetMediaPoolItem()
         self.path = _prop(self.media, "File Path") if self.media else ""
         self.name = item.GetName() or os.path.basename(self.path)
-        self.record_in = int(item.GetStart(False)) - clock.start_frame
-        self.duration = int(item.GetDuration(False))
+        self.record_in = api.whole_frames(item, "GetStart") - clock.start_frame
+        self.duration = api.whole_frames(item, "GetDuration")
         self.record_out = self.record_in + self.duration
-        self.left = int(item.GetLeftOffset(False))
+        self.left = api.whole_frames(item, "GetLeftOffset")
         self.timeline_rate = clock.rate
         fps = _prop(self.media, "FPS") if self.media else ""
         try:
@@ -154,14 +181,14 @@ def _prop(media, name: str) -> str:
     return "" if value is None or isinstance(value, dict) else str(value)
 
 
-def clips_on(timeline, track_type: str, clock: TimelineClock, enabled_only: bool = True) -> list:
+def clips_on(timeline, track_type: str, clock: TimelineClock, api: Edition, enabled_only: bool = True) -> list:
     """Every clip with file media on the timeline's tracks of a type, track by track, in record order."""
     found = []
     for track in range(1, int(timeline.GetTrackCount(track_type) or 0) + 1):
         if enabled_only and timeline.GetIsTrackEnabled(track_type, track) is False:
             continue
         for item in timeline.GetItemListInTrack(track_type, track) or []:
-            use = ClipUse(item, track_type, track, clock)
+            use = ClipUse(item, track_type, track, clock, api)
             if use.path and use.duration > 0:
                 found.append(use)
     return found
@@ -211,6 +238,20 @@ def import_into(pool, folder, paths: list) -> list:
         if before:
             pool.SetCurrentFolder(before)
     return list(items.values()) if isinstance(items, dict) else list(items)
+
+
+def write_text(path: str, text: str) -> str:
+    """Write a text file (UTF-8, \\n line ends) whole or not at all: a temporary file beside it, renamed over it."""
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
 
 
 def timeline_names(project) -> set:

@@ -7,6 +7,8 @@ import json
 import os
 from fractions import Fraction
 
+from .context import write_text
+
 _KEY = "DEFAULT_MEDIA"
 
 
@@ -48,7 +50,4 @@ def timeline(name: str, tracks: list, rate: Fraction, start_frame: int) -> dict:
 
 
 def write(path: str, document: dict) -> str:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(document, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    return path
+    return write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -1,5 +1,6 @@
-"""Resolve tests' shared pieces: rushes_resolve importable from hosts/davinci, one in-process worker,
-and timecoded test media (cuts, speech, a face) made once from the shared fixtures."""
+"""Resolve tests' shared pieces: rushes_resolve importable from hosts/davinci, the Resolve releases to
+run against, one in-process worker, and timecoded test media (cuts, speech, a face) made once from the
+shared fixtures."""
 from __future__ import annotations
 
 import sys
@@ -15,7 +16,7 @@ from fixtures.worker import serving
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
-from fake_resolve import DAVINCI  # noqa: E402
+from fake_resolve import DAVINCI, VERSIONS  # noqa: E402
 
 if str(DAVINCI) not in sys.path:
     sys.path.insert(0, str(DAVINCI))
@@ -31,6 +32,12 @@ def browser_opened(tmp_path_factory, monkeypatch) -> list:
     opened: list = []
     monkeypatch.setattr("webbrowser.open", lambda url, *args, **kwargs: opened.append(url) or True)
     return opened
+
+
+@pytest.fixture(params=VERSIONS, ids=lambda v: ".".join(map(str, v)))
+def version(request) -> tuple:
+    """Each Resolve release a test runs against (fake_resolve.VERSIONS)."""
+    return request.param
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,27 @@
-"""An in-memory DaVinci Resolve for tests: the scripting objects the rushes actions use, with the
-names and signatures of fusionscript-stubs (checked by test_fake_surface) and Resolve's behaviour:
-1-based track and timeline indices; None/False/[] instead of exceptions; settings as strings;
-AddMarker frames relative to the timeline start and False on a frame that has one; ImportMedia
-into the current folder; ImportTimelineFromFile None on a name in use and on an OTIO whose source
-frames are not counted from the media's timecode; a subtitle append that places nothing unless a
-subtitle track exists; AppendToTimeline endFrame inclusive, recordFrame absolute, an overlapping
-record dropped; GetLeftOffset in source frames for video and timeline frames for audio.
+"""An in-memory DaVinci Resolve of one version for tests: the scripting objects the rushes actions
+use, with the names and signatures of fusionscript-stubs (checked by test_surface) and Resolve's
+behaviour: 1-based track and timeline indices; None/False/[] instead of exceptions; settings as
+strings; AddMarker frames relative to the timeline start and False on a frame that has one;
+ImportMedia into the current folder, and an SRT of a name the pool has already handed back as the
+clip it has; ImportTimelineFromFile None on a name in use and on an OTIO whose source frames are not
+counted from the media's timecode; a subtitle append that places nothing unless a subtitle track
+exists, and (with subtitle_append="end", as users report) ignores recordFrame and puts the subtitles
+after the end of the timeline; AppendToTimeline endFrame inclusive, recordFrame absolute, an
+overlapping record dropped; GetLeftOffset in source frames for video and timeline frames for audio.
 
-Helpers that are not Resolve API are lower case (`open_project`, `new_timeline`, `place`)."""
+Per version, from the scripting READMEs (tests/data/resolve_api/api_versions.json): a method is
+there only from the release whose README lists it (before, the name is None, as on Resolve's own
+objects: calling it fails with "'NoneType' object is not callable"); a method whose parameters
+changed takes no more arguments than that release lists (GetStart(False) before 19.0.2 is a
+TypeError); ImportTimelineFromFile reads OTIO only from 18.6.5.
+
+Helpers that are not Resolve API are lower case (`open_project`, `new_timeline`, `place`, `select`,
+`mark`)."""
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import math
 import os
 import re
@@ -32,6 +43,69 @@ RATES = {"23.976": Fraction(24000, 1001), "24": Fraction(24), "25": Fraction(25)
 _ids = itertools.count(1)
 
 DAVINCI = Path(__file__).resolve().parents[3] / "hosts" / "davinci"  # the Resolve-side code these fakes serve
+API_TABLE = Path(__file__).resolve().parents[2] / "data" / "resolve_api" / "api_versions.json"
+CLASSES = ("Resolve", "ProjectManager", "Project", "MediaPool", "Folder", "MediaPoolItem", "Timeline", "TimelineItem")
+# the releases every action is run against: before and after each API change rushes depends on
+VERSIONS = ((18, 6, 0), (19, 0, 0), (19, 1, 0), (20, 0, 0), (20, 2, 0))
+
+
+@functools.lru_cache(maxsize=1)
+def api_table() -> dict:
+    return json.loads(API_TABLE.read_text(encoding="utf-8"))
+
+
+def _release(text: str) -> tuple:
+    return tuple(int(p) for p in text.split("."))
+
+
+class Api:
+    """What one release's scripting README lists: which methods there are, how many arguments each takes."""
+
+    def __init__(self, version):
+        self.version = tuple(version[:3])
+        self.table = api_table()
+
+    def lists(self, key: str) -> bool:
+        since = self.table["since"].get(key) or self.table["deprecated"].get(key)
+        gone = self.table["gone"].get(key)
+        return since is not None and _release(since) <= self.version and not (gone and _release(gone) <= self.version)
+
+    def arguments(self, key: str) -> float | None:
+        """The most arguments `key` takes in this release, where its parameters changed between releases."""
+        history = self.table["parameters"].get(key)
+        if not history:
+            return None
+        listed = [names for release, names in history.items() if _release(release) <= self.version]
+        if not listed:
+            return None
+        overloads = listed[-1]
+        if any(name.endswith("...") for names in overloads for name in names):
+            return math.inf
+        return max(len(names) for names in overloads)
+
+    def reads(self, key: str, fmt: str) -> bool:
+        since = self.table["formats"].get(key, {}).get(fmt)
+        return since is not None and _release(since) <= self.version
+
+    def offer(self, cls: str, name: str, method):
+        key = "%s.%s" % (cls, name)
+        if not self.lists(key):
+            return None
+        limit = self.arguments(key)
+        if limit is None:
+            return method
+
+        @functools.wraps(method)
+        def checked(*args, **kwargs):
+            if len(args) + len(kwargs) > limit:
+                raise TypeError("%s() takes %d argument(s) in DaVinci Resolve %s (%d given)"
+                                % (key, limit, ".".join(map(str, self.version)), len(args) + len(kwargs)))
+            return method(*args, **kwargs)
+        return checked
+
+
+def _api_class(cls: type) -> str:
+    return next(c.__name__ for c in cls.__mro__ if c.__name__ in CLASSES)
 
 
 def _rate(text: str) -> Fraction:
@@ -43,8 +117,15 @@ def _fps_text(rate: Fraction) -> str:
 
 
 class _Object:
-    def __init__(self):
+    def __init__(self, api: Api):
+        self._api = api
         self._id = "%08d-fake" % next(_ids)
+
+    def __getattribute__(self, name: str):
+        value = object.__getattribute__(self, name)
+        if name[:1].isupper() and name[1:2].islower():  # CamelCase: Resolve API, as this release has it
+            return object.__getattribute__(self, "_api").offer(_api_class(type(self)), name, value)
+        return value
 
 
 class _Identified(_Object):
@@ -55,9 +136,10 @@ class _Identified(_Object):
 
 
 class Resolve(_Object):
-    def __init__(self, product: str = "DaVinci Resolve", version=(19, 1, 3, 7)):
-        super().__init__()
+    def __init__(self, product: str = "DaVinci Resolve", version=(19, 1, 3, 7), subtitle_append: str = "record"):
+        super().__init__(Api(version))
         self.product, self.version = product, list(version) + [""]
+        self.subtitle_append = subtitle_append  # "record": at recordFrame; "end": after the timeline's end
         self.studio_calls = []  # Studio-only or destructive calls made (the tests expect none)
         self.manager = ProjectManager(self)
 
@@ -76,7 +158,7 @@ class Resolve(_Object):
 
 class ProjectManager(_Object):
     def __init__(self, resolve):
-        super().__init__()
+        super().__init__(resolve._api)
         self.resolve, self.current = resolve, None
 
     def GetCurrentProject(self):
@@ -89,7 +171,7 @@ class ProjectManager(_Object):
 
 class Project(_Identified):
     def __init__(self, resolve, name: str, rate: str):
-        super().__init__()
+        super().__init__(resolve._api)
         self.resolve, self.name = resolve, name
         self.settings = {"timelineFrameRate": rate.replace(" DF", ""),
                          "timelineDropFrameTimecode": "1" if rate.endswith(" DF") else "0"}
@@ -131,8 +213,8 @@ class Project(_Identified):
 
 
 class Folder(_Identified):
-    def __init__(self, name: str):
-        super().__init__()
+    def __init__(self, api: Api, name: str):
+        super().__init__(api)
         self.name, self.clips, self.folders = name, [], []
 
     def GetName(self) -> str:
@@ -149,7 +231,7 @@ class MediaPoolItem(_Identified):
     """A clip in the pool, described from the real file: FPS, Start TC and Frames as Resolve shows them."""
 
     def __init__(self, project, info):
-        super().__init__()
+        super().__init__(project._api)
         self.project, self.color, self.marks, self.cues = project, "", {}, None
         if isinstance(info, dict):  # an image sequence: {"FilePath": "a_%04d.png", "StartIndex", "EndIndex"}
             pattern, a, b = info["FilePath"], info["StartIndex"], info["EndIndex"]
@@ -183,6 +265,12 @@ class MediaPoolItem(_Identified):
         self.name = name
         return True
 
+    def SetClipProperty(self, propertyName: str, propertyValue) -> bool:
+        if propertyName != "Clip Name" or not str(propertyValue):  # the others rushes never sets
+            return False
+        self.name = str(propertyValue)
+        return True
+
     def GetMediaId(self) -> str:
         return "media-" + self._id
 
@@ -205,6 +293,10 @@ class MediaPoolItem(_Identified):
         return dict(self.marks)
 
     def SetMarkInOut(self, mark_in: int, mark_out: int, type: str = "all") -> bool:
+        return self.mark(mark_in, mark_out, type)
+
+    def mark(self, mark_in: int, mark_out: int, type: str = "all") -> bool:
+        """The editor marks in and out (any release; SetMarkInOut is there from 19.1)."""
         for kind in (("video", "audio") if type == "all" else (type,)):
             self.marks[kind] = {"in": mark_in, "out": mark_out}
         return True
@@ -216,9 +308,9 @@ class MediaPoolItem(_Identified):
 
 class MediaPool(_Identified):
     def __init__(self, project):
-        super().__init__()
+        super().__init__(project._api)
         self.project = project
-        self.root = Folder("Master")
+        self.root = Folder(self._api, "Master")
         self.current = self.root
         self.selected = []
 
@@ -226,7 +318,7 @@ class MediaPool(_Identified):
         return self.root
 
     def AddSubFolder(self, folder, name: str):
-        made = Folder(name)
+        made = Folder(self._api, name)
         folder.folders.append(made)
         return made
 
@@ -243,6 +335,10 @@ class MediaPool(_Identified):
             path = info["FilePath"] if isinstance(info, dict) else info
             if not os.path.exists(path if not isinstance(info, dict) else path % info["StartIndex"]):
                 continue
+            known = [c for c in self.clips() if c.kind == "Subtitle" and c.name == os.path.basename(path)]
+            if known and str(path).lower().endswith(".srt"):  # an SRT of a known name: the clip it has
+                made.append(known[0])
+                continue
             item = MediaPoolItem(self.project, info)
             self.current.clips.append(item)
             made.append(item)
@@ -252,8 +348,21 @@ class MediaPool(_Identified):
         return list(self.selected)
 
     def SetSelectedClip(self, mediaPoolItem) -> bool:
-        self.selected = [mediaPoolItem]
+        return self.select(mediaPoolItem)
+
+    def select(self, *items) -> bool:
+        """The editor selects clips in the media pool (any release; SetSelectedClip is there from 19.0.2)."""
+        self.selected = list(items)
         return True
+
+    def clips(self) -> list:
+        """Every clip in every folder."""
+        out, todo = [], [self.root]
+        while todo:
+            folder = todo.pop(0)
+            out += folder.clips
+            todo += folder.folders
+        return out
 
     def CreateEmptyTimeline(self, name: str):
         if any(t.name == name for t in self.project.timelines):
@@ -279,6 +388,8 @@ class MediaPool(_Identified):
         import opentimelineio as otio
 
         options = importOptions or {}
+        if not self._api.reads("MediaPool.ImportTimelineFromFile", "OTIO"):
+            return None  # OTIO is named from 18.6.5
         name = options.get("timelineName") or os.path.splitext(os.path.basename(filePath))[0]
         if any(t.name == name for t in self.project.timelines):
             return None
@@ -321,7 +432,7 @@ class MediaPool(_Identified):
 
 class Timeline(_Identified):
     def __init__(self, project, name: str):
-        super().__init__()
+        super().__init__(project._api)
         self.project, self.name = project, name
         self.settings = dict(project.settings)
         self.start_frame = 0
@@ -438,12 +549,19 @@ class Timeline(_Identified):
                 return []  # the append "succeeds" and places nothing
             hh, mm, ss, ff = (int(x) for x in re.split(r"[:;]", self.GetStartTimecode()))
             hours = Fraction(hh * 3600 + mm * 60 + ss) + Fraction(ff, round(self.rate))  # the start timecode as a clock
-            made = []
+            cues = []
             for cue in item.cues:
                 a = self.start_frame + round((Fraction(cue.start.total_seconds()).limit_denominator(1000) - hours) * self.rate)
                 b = self.start_frame + round((Fraction(cue.end.total_seconds()).limit_denominator(1000) - hours) * self.rate)
-                made.append(TimelineItem(self, "subtitle", item, a, b - a, 0, cue.content))
-            self.tracks["subtitle"][track - 1].extend(made)
+                cues.append((a, b, cue.content))
+            existing = self.tracks["subtitle"][track - 1]
+            if self.project.resolve.subtitle_append == "end":  # recordFrame ignored: after everything on the timeline
+                at = self.GetEndFrame()
+            else:
+                at = info.get("recordFrame", max((i.start + i.duration for i in existing), default=self.start_frame))
+            shift = int(at) - cues[0][0]  # the clip starts with its first subtitle
+            made = [TimelineItem(self, "subtitle", item, a + shift, b - a, 0, text) for a, b, text in cues]
+            existing.extend(made)
             return made
         kind = "audio" if item.kind == "Audio" or info.get("mediaType") == 2 else "video"
         track = info.get("trackIndex", 1)
@@ -465,7 +583,7 @@ class Timeline(_Identified):
 
 class TimelineItem(_Identified):
     def __init__(self, timeline, kind: str, media, start: int, duration: int, source_start: int, text: str = ""):
-        super().__init__()
+        super().__init__(timeline._api)
         self.timeline, self.kind, self.media = timeline, kind, media
         self.start, self.duration, self.source_start, self.text = start, duration, source_start, text
         self.color = ""

@@ -1,9 +1,12 @@
-"""The Resolve actions end to end: a fake Resolve (checked against fusionscript-stubs elsewhere) and a
-real rushes worker on real media, timelines at 01:00:00:00 (23.976) and 01:00:00;00 (29.97 DF),
-clips trimmed at their head; markers, SRT and OTIO read back and compared frame by frame."""
+"""The Resolve actions end to end: a fake Resolve of each release in fake_resolve.VERSIONS (checked
+against fusionscript-stubs and the scripting READMEs elsewhere) and a real rushes worker on real
+media, timelines at 01:00:00:00 (23.976) and 01:00:00;00 (29.97 DF), clips trimmed at their head;
+markers, SRT and OTIO read back and compared frame by frame; what a release lacks is one line naming
+the release that has it."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import wave
 from datetime import timedelta
@@ -23,8 +26,8 @@ from rushes_resolve.context import ResolveActionError
 NTSC24, NTSC30 = Fraction(24000, 1001), Fraction(30000, 1001)
 
 
-def feature(rate: str = "23.976", start: str = "01:00:00:00", name: str = "Edit"):
-    resolve = Resolve()
+def feature(rate: str = "23.976", start: str = "01:00:00:00", name: str = "Edit", version=(19, 1, 3, 7), **fake):
+    resolve = Resolve(version=version, **fake)
     project = resolve.manager.open_project("Feature", rate)
     return resolve, project, project.new_timeline(name, start)
 
@@ -52,8 +55,8 @@ def job_results(out: Path, stem: str) -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob(f"*/*/{stem}"))]
 
 
-def test_markers_at_cuts_on_a_23976_timeline_and_a_shots_timeline(worker, cut_movies, tmp_path):
-    resolve, project, timeline = feature()
+def test_markers_at_cuts_on_a_23976_timeline_and_a_shots_timeline(worker, cut_movies, tmp_path, version):
+    resolve, project, timeline = feature(version=version)
     assert timeline.GetStartFrame() == 86400
     media = pool_item(project, cut_movies["23.976"])
     assert media.GetClipProperty("Start TC") == "10:00:00:00"
@@ -64,7 +67,8 @@ def test_markers_at_cuts_on_a_23976_timeline_and_a_shots_timeline(worker, cut_mo
     project.SetCurrentTimeline(timeline)
     out = tmp_path / "markers"
 
-    summary = actions.markers_at_cuts(resolve, client=worker, out=out, method="fast", otio_timeline=True, log=print)
+    lines = []
+    summary = actions.markers_at_cuts(resolve, client=worker, out=out, method="fast", otio_timeline=True, log=lines.append)
 
     first = timecode_to_frame("10:00:00:00", NTSC24)  # 864000: source frames count from the take's timecode
     expected = set()
@@ -82,7 +86,15 @@ def test_markers_at_cuts_on_a_23976_timeline_and_a_shots_timeline(worker, cut_mo
         assert markers[float(frame)]["color"] == "Cyan" and markers[float(frame)]["customData"] == "rushes:cut"
 
     # the shots timeline: one clip per shot at the record frames, source frames from the timecode
-    assert summary["timeline"] == "Edit shots 2" and project.GetCurrentTimeline() is timeline
+    assert project.GetCurrentTimeline() is timeline
+    assert Path(summary["otio"]) == out / "Edit_shots_2.otio"
+    if version < (18, 6, 5):  # no OTIO import by script: the file is there to import by hand
+        assert summary["timeline"] is None and project.GetTimelineCount() == 2
+        assert ("rushes: importing an OTIO timeline by script needs DaVinci Resolve 18.6.5 or later; this is "
+                "DaVinci Resolve %s: import %s with File > Import > Timeline" % (".".join(map(str, version)),
+                                                                                 summary["otio"])) in lines
+    else:
+        assert summary["timeline"] == "Edit shots 2"
     doc = otio.adapters.read_from_file(summary["otio"])
     assert doc.global_start_time == otio.opentime.RationalTime(86400, float(NTSC24))
     clips = list(doc.video_tracks()[0].find_clips())
@@ -94,16 +106,17 @@ def test_markers_at_cuts_on_a_23976_timeline_and_a_shots_timeline(worker, cut_mo
     records = [int(track.range_of_child(c).start_time.value) for c in clips]
     assert records == [s - first - 20 if s < first + 140 else s - first - 160 + 130 for s in starts]
     assert sum(int(c.source_range.duration.value) for c in clips) == 250
-    made = project.GetTimelineByIndex(3)
-    assert made.GetName() == "Edit shots 2" and len(made.GetItemListInTrack("video", 1)) == len(clips)
+    if version >= (18, 6, 5):
+        made = project.GetTimelineByIndex(3)
+        assert made.GetName() == "Edit shots 2" and len(made.GetItemListInTrack("video", 1)) == len(clips)
     assert resolve.studio_calls == []
 
     again = actions.markers_at_cuts(resolve, client=worker, out=out, method="fast", log=print)
     assert again["report"]["added"] == [] and set(again["report"]["ours"]) == expected - {80}
 
 
-def test_markers_on_a_29_97_drop_frame_timeline(worker, cut_movies, tmp_path):
-    resolve, project, timeline = feature("29.97 DF", "01:00:00;00")
+def test_markers_on_a_29_97_drop_frame_timeline(worker, cut_movies, tmp_path, version):
+    resolve, project, timeline = feature("29.97 DF", "01:00:00;00", version=version)
     assert timeline.GetStartFrame() == 107892 and timeline.GetStartTimecode() == "01:00:00;00"
     media = pool_item(project, cut_movies["29.97"])
     cut_in(project, timeline, media, 40, 200, 12)
@@ -118,17 +131,16 @@ def test_markers_on_a_29_97_drop_frame_timeline(worker, cut_movies, tmp_path):
     assert any("cut marker(s) added" in line for line in lines)
 
 
-def test_subtitles_on_a_new_track_at_the_timeline_timecode(worker, speech_wav, tmp_path):
+def test_subtitles_on_a_new_track_at_the_timeline_timecode(worker, speech_wav, tmp_path, version):
     path, texts = speech_wav
-    resolve, project, timeline = feature()
+    resolve, project, timeline = feature(version=version)
     wav = pool_item(project, path, "Sound")
     seconds = 1.5 + 0.5  # the head trim: the clip starts half a second before the first sentence
     head = round(seconds * NTSC24)
     with wave.open(str(path)) as w:
         total = int(w.getnframes() / w.getframerate() * NTSC24)
     clip = cut_in(project, timeline, wav, head, total, 240, media_type=2)  # at 01:00:10:00
-    user_srt = tmp_path / "user.srt"
-    user_srt.write_text("1\n01:00:00,000 --> 01:00:02,000\nTitle card\n", encoding="utf-8")
+    user_srt = _user_srt(tmp_path, "user.srt")
     timeline.AddTrack("subtitle")
     project.GetMediaPool().AppendToTimeline([{"mediaPoolItem": pool_item(project, user_srt, "Subs")}])
     assert len(timeline.GetItemListInTrack("subtitle", 1)) == 1
@@ -142,7 +154,7 @@ def test_subtitles_on_a_new_track_at_the_timeline_timecode(worker, speech_wav, t
     assert transcript["rate"] == {"num": 24000, "den": 1001} and transcript["first_frame"] == 0
     expected = [(240 + max(s["start_frame"], head) - head, 240 + min(s["end_frame"], total) - head, s["lines"])
                 for s in transcript["subtitles"] if s["end_frame"] > head]
-    assert clip.GetLeftOffset(False) == head
+    assert clip.source_start == head
     cues = list(srt.parse(Path(summary["srt"]).read_text(encoding="utf-8")))
     assert len(cues) == len(expected) >= 2
     for cue, (a, b, lines) in zip(cues, expected):
@@ -154,14 +166,86 @@ def test_subtitles_on_a_new_track_at_the_timeline_timecode(worker, speech_wav, t
     for text in texts:
         assert sum(w.strip(".,;").lower() in words for w in text.split()) >= 0.8 * len(text.split())
     placed = timeline.GetItemListInTrack("subtitle", 2)
-    assert [(i.GetStart(False) - 86400, i.GetEnd(False) - 86400) for i in placed] == [(a, b) for a, b, _ in expected]
+    assert [(i.start - 86400, i.start + i.duration - 86400) for i in placed] == [(a, b) for a, b, _ in expected]
     data = json.loads(Path(summary["json"]).read_text(encoding="utf-8"))
     assert data["start_timecode"] == "01:00:00:00" and data["subtitles"][0]["start_frame"] == expected[0][0]
+    # what went into the pool is a numbered copy of the SRT, beside it
+    (copy,) = [c for c in media_folder(project, "rushes").GetClipList()]
+    assert copy.GetClipProperty("File Path") == str(tmp_path / "subs" / "Edit_subtitles_1.srt")
+    assert Path(copy.GetClipProperty("File Path")).read_bytes() == Path(summary["srt"]).read_bytes()
+    assert user_srt.read_text(encoding="utf-8") == USER_SRT
     assert resolve.studio_calls == []
 
 
-def test_scratch_voice_on_a_new_audio_track_in_a_rushes_bin(worker, tmp_path):
-    resolve, project, timeline = feature()
+USER_SRT = "1\n01:00:00,000 --> 01:00:02,000\nTitle card\n"
+
+
+def _user_srt(folder: Path, name: str) -> Path:
+    path = folder / name
+    path.write_text(USER_SRT, encoding="utf-8")
+    return path
+
+
+def _speech_clip(project, timeline, path: Path, head: int, record: int):
+    """The dialogue from `head` frames into the file to its end, at `record`, on audio track 1."""
+    with wave.open(str(path)) as w:
+        total = int(w.getnframes() / w.getframerate() * NTSC24)
+    return cut_in(project, timeline, pool_item(project, path, "Sound"), head, total, record, media_type=2)
+
+
+def test_subtitles_again_after_an_edit_import_a_new_copy(worker, speech_wav, tmp_path):
+    """Resolve hands back the clip it has for an SRT of a name it has seen: each run imports a copy under
+    a name the pool does not have, so the second run places the edited dialogue's subtitles, not the
+    first run's; the user's SRT of the name rushes would have taken is left as it is."""
+    path, _ = speech_wav
+    resolve, project, timeline = feature(version=(20, 2, 0))
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    user_srt = _user_srt(theirs, "Edit_subtitles_1.srt")
+    before = user_srt.stat().st_mtime_ns
+    pool_item(project, user_srt, "Subs")
+    clip = _speech_clip(project, timeline, path, 0, 0)
+    out = tmp_path / "subs"
+    first = actions.subtitles(resolve, client=worker, out=out, log=print)
+    cues_1 = list(srt.parse(Path(first["srt"]).read_text(encoding="utf-8")))
+    assert first["track"] == 1 and len(cues_1) >= 2
+
+    timeline.DeleteClips([clip])  # the editor keeps only the last line
+    head = round(Fraction(str(cues_1[-1].start.total_seconds() - 3600)) * NTSC24) - 2
+    _speech_clip(project, timeline, path, head, 0)
+    second = actions.subtitles(resolve, client=worker, out=out, log=print)
+    cues_2 = list(srt.parse(Path(second["srt"]).read_text(encoding="utf-8")))
+    assert second["track"] == 2 and 1 <= len(cues_2) < len(cues_1), (cues_1, cues_2)
+    assert [i.GetName() for i in timeline.GetItemListInTrack("subtitle", 2)] == [c.content for c in cues_2]
+    assert [i.GetName() for i in timeline.GetItemListInTrack("subtitle", 1)] == [c.content for c in cues_1]
+    assert sorted(c.GetName() for c in media_folder(project, "rushes").GetClipList()) == \
+        ["Edit_subtitles_2.srt", "Edit_subtitles_3.srt"]
+    assert user_srt.read_text(encoding="utf-8") == USER_SRT and user_srt.stat().st_mtime_ns == before
+    assert [c.GetClipProperty("File Path") for c in media_folder(project, "Subs").GetClipList()] == [str(user_srt)]
+
+
+def test_subtitles_resolve_puts_elsewhere_are_removed_again(worker, speech_wav, tmp_path):
+    """An append that ignores recordFrame and puts the subtitles after the end of the timeline (as users
+    report): rushes checks where the first one landed, removes what it placed and says how to import."""
+    path, _ = speech_wav
+    resolve, project, timeline = feature(version=(19, 1, 0), subtitle_append="end")
+    timeline.AddTrack("subtitle")
+    project.GetMediaPool().AppendToTimeline([{"mediaPoolItem": pool_item(project, _user_srt(tmp_path, "user.srt"))}])
+    _speech_clip(project, timeline, path, 0, 240)
+    lines = []
+    summary = actions.subtitles(resolve, client=worker, out=tmp_path / "subs", log=lines.append)
+    assert summary["track"] is None and Path(summary["srt"]).is_file()
+    assert timeline.GetTrackCount("subtitle") == 1 and [i.GetName() for i in timeline.GetItemListInTrack("subtitle", 1)] \
+        == ["Title card"]
+    first = json.loads(Path(summary["json"]).read_text(encoding="utf-8"))["subtitles"][0]["start_timecode"]
+    (said,) = [line for line in lines if "put the first subtitle" in line]
+    end = frame_to_timecode(timeline.GetEndFrame(), NTSC24)
+    assert said == ("rushes: Resolve put the first subtitle at %s, not at %s, so rushes removed them again; import %s "
+                    "with File > Import > Subtitle (its first subtitle is at %s)" % (end, first, summary["srt"], first))
+
+
+def test_scratch_voice_on_a_new_audio_track_in_a_rushes_bin(worker, tmp_path, version):
+    resolve, project, timeline = feature(version=version)
     pool = project.GetMediaPool()
     cut_in(project, timeline, pool_item(project, _silence(tmp_path), "Sound"),
            0, 48, 0, media_type=2)
@@ -173,10 +257,9 @@ def test_scratch_voice_on_a_new_audio_track_in_a_rushes_bin(worker, tmp_path):
     voice = json.loads((Path(summary["out"]) / "voice.json").read_text(encoding="utf-8"))
     assert summary["track"] == 2 and timeline.GetTrackName("audio", 2) == "rushes voice"
     placed = timeline.GetItemListInTrack("audio", 2)
-    assert [i.GetStart(False) - 86400 for i in placed] == [48 + round(Fraction(str(l["start"])) * NTSC24)
-                                                           for l in voice["lines"]]
+    assert [i.start - 86400 for i in placed] == [48 + round(Fraction(str(l["start"])) * NTSC24) for l in voice["lines"]]
     for item, line in zip(placed, voice["lines"]):
-        assert item.GetDuration(False) >= (line["end"] - line["start"]) * float(NTSC24)
+        assert item.duration >= (line["end"] - line["start"]) * float(NTSC24)
     (bin_,) = [f for f in pool.GetRootFolder().GetSubFolderList() if f.GetName() == "rushes"]
     assert sorted(c.GetClipProperty("File Path") for c in bin_.GetClipList()) == \
         sorted(str(Path(summary["out"]) / l["file"]) for l in voice["lines"])
@@ -205,14 +288,27 @@ def small_plate(tmp_path_factory):
     return encode_movie(pictures, tmp_path_factory.mktemp("plate") / "C003 faces.mov", NTSC24, "h264", "01:00:00:00")
 
 
-def test_upscale_the_marked_part_of_a_selected_clip_beside_it(worker, small_plate, tmp_path):
+def test_upscale_the_marked_part_of_a_selected_clip_beside_it(worker, small_plate, tmp_path, version):
+    """From 19.1 the selected clip's marked part; before 19.0.2 scripts cannot see the selection, so the
+    same two frames are taken from the clip under the playhead."""
     face_movie = small_plate
-    resolve, project, timeline = feature()
+    resolve, project, timeline = feature(version=version)
     pool = project.GetMediaPool()
     plate = pool_item(project, face_movie, "Plates")
-    plate.SetMarkInOut(10, 11)  # the last frame in: two frames
-    pool.SetSelectedClip(plate)
-    summary = actions.upscale_clips(resolve, client=worker, out=tmp_path / "up", scale=2, log=print)
+    plate.mark(10, 11)  # the last frame in: two frames
+    pool.select(plate)
+    lines = []
+    named = ".".join(map(str, version))
+    if version < (19, 0, 2):
+        with pytest.raises(ResolveActionError, match=r"^no clip chosen: put the playhead over a clip on the timeline "
+                           r"\(reading which media pool clips are selected needs DaVinci Resolve 19\.0\.2 or later; "
+                           r"this is DaVinci Resolve %s\)$" % re.escape(named)):
+            actions.upscale_clips(resolve, client=worker, out=tmp_path / "up", scale=2, log=lines.append)
+        cut_in(project, timeline, plate, 10, 12, 0)
+    summary = actions.upscale_clips(resolve, client=worker, out=tmp_path / "up", scale=2, log=lines.append)
+    if version < (19, 0, 2):
+        assert ("rushes: reading which media pool clips are selected needs DaVinci Resolve 19.0.2 or later; this is "
+                "DaVinci Resolve %s: taking 'C003 faces.mov' under the playhead" % named) in lines
     (made,) = summary["clips"]
     assert made["frames"] == [86400 + 10, 86400 + 12]
     (folder,) = [f for f in pool.GetRootFolder().GetSubFolderList() if f.GetName() == "Plates"]
@@ -226,8 +322,25 @@ def test_upscale_the_marked_part_of_a_selected_clip_beside_it(worker, small_plat
         assert pixels.shape[:2] == (72, 128)
 
 
-def test_face_markers_and_anonymize_the_clip_under_the_playhead(worker, face_movie, tmp_path):
-    resolve, project, timeline = feature()
+def test_upscale_a_selected_clip_where_its_marks_cannot_be_read(worker, small_plate, tmp_path):
+    """19.0.2 tells scripts the selection but not a clip's in and out (19.1): all of it, said in one line."""
+    resolve, project, timeline = feature(version=(19, 0, 2))
+    pool = project.GetMediaPool()
+    plate = pool_item(project, small_plate, "Plates")
+    plate.mark(10, 11)
+    pool.select(plate)
+    lines = []
+    summary = actions.upscale_clips(resolve, client=worker, out=tmp_path / "up", scale=2, log=lines.append)
+    assert ("rushes: reading a media pool clip's marked in and out needs DaVinci Resolve 19.1.0 or later; this is "
+            "DaVinci Resolve 19.0.2: using all of 'C003 faces.mov'") in lines
+    (made,) = summary["clips"]
+    assert made["frames"] == [86400, 86416]
+    original, new = media_folder(project, "Plates").GetClipList()
+    assert original is plate and new.GetName() == "C003 faces.mov upscaled" and new.GetClipColor() == "Orange"
+
+
+def test_face_markers_and_anonymize_the_clip_under_the_playhead(worker, face_movie, tmp_path, version):
+    resolve, project, timeline = feature(version=version)
     media = pool_item(project, face_movie, "Plates")
     cut_in(project, timeline, media, 3, 24, 10)  # the face is on source frames 6-17
     face = actions.face_markers(resolve, client=worker, out=tmp_path / "faces", model="full", min_score=0.5,
@@ -244,7 +357,8 @@ def test_face_markers_and_anonymize_the_clip_under_the_playhead(worker, face_mov
     (made,) = anonymized["clips"]
     assert made["frames"] == [86400 + 3, 86400 + 24]  # the part of the take the clip plays
     folder = media_folder(project, "Plates")
-    assert [c.GetClipColor() for c in folder.GetClipList()] == ["", "Teal"]
+    assert [(c.GetName(), c.GetClipColor()) for c in folder.GetClipList()] == [
+        ("C003 faces.mov", ""), ("C003 faces.mov anonymized", "Teal")]
     assert len(timeline.GetItemListInTrack("video", 1)) == 1  # the edit is untouched
 
 

@@ -23,9 +23,9 @@ def test_edition_is_checked_first():
 
 
 @pytest.mark.parametrize("action", ["markers_at_cuts", "subtitles", "upscale_clips", "anonymize_clips", "face_markers"])
-def test_missing_project_timeline_and_clips(action, tmp_path):
+def test_missing_project_timeline_and_clips(action, tmp_path, version):
     run = getattr(actions, action)
-    resolve = Resolve()
+    resolve = Resolve(version=version)
     with pytest.raises(ResolveActionError, match="^no project is open in DaVinci Resolve$"):
         run(resolve)
     project = resolve.manager.open_project("Feature")
