@@ -177,17 +177,24 @@ def _cmd_hosts(args: argparse.Namespace) -> int:
 
     tools = host_tools()
     verbs = {command.name for t in tools.values() for command in t.commands}
-    if args.host and args.verb and args.host not in tools and args.host in verbs:
-        return run_command(args.verb, args.host, args.args)  # `rushes hosts VERB HOST` = `rushes hosts HOST VERB`
+    if args.host and args.host not in tools and args.host in verbs:  # `rushes hosts VERB [HOST]`
+        if args.verb:
+            return run_command(args.verb, args.host, args.args)
+        print(f"rushes hosts {args.host} HOST [ARGS...]  (`rushes hosts {args.host} HOST --help`: its arguments)")
+        for name, host in tools.items():
+            for command in host.commands:
+                if command.name == args.host:
+                    print(f"    rushes hosts {args.host} {name}  {command.help}")
+        return 0
     if args.host and args.verb:
         return run_command(args.host, args.verb, args.args)
-    hosts = [get_host(args.host)] if args.host else list(host_tools().values())
+    hosts = [get_host(args.host)] if args.host else list(tools.values())
     if not hosts:
         print("rushes: no host tools are installed")
-    for tools in hosts:
-        print(f"{tools.name}  {tools.summary}")
-        for command in tools.commands:
-            print(f"    rushes hosts {tools.name} {command.name}  {command.help}")
+    for host in hosts:
+        print(f"{host.name}  {host.summary}")
+        for command in host.commands:
+            print(f"    rushes hosts {host.name} {command.name}  {command.help}")
     return 0
 
 
@@ -341,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     hosts = sub.add_parser("hosts", help="host-side tools from installed host packages; alone: list them",
                            description="rushes hosts [HOST [VERB [ARGS...]]]: with no HOST, every host and its "
                                        "verbs; `rushes hosts HOST VERB --help` shows a verb's arguments; "
-                                       "`rushes hosts VERB HOST` works too (e.g. `rushes hosts install HOST`)")
+                                       "`rushes hosts VERB HOST` works too (e.g. `rushes hosts install HOST`, "
+                                       "`rushes hosts uninstall HOST`); `rushes hosts VERB`: the hosts that have it")
     hosts.add_argument("host", nargs="?", help="host name (see `rushes hosts`)")
     hosts.add_argument("verb", nargs="?", help="what to do")
     hosts.add_argument("args", nargs=argparse.REMAINDER, help="the verb's own arguments")

@@ -1,14 +1,16 @@
-"""Blender tooling that runs with the rushes core (not inside Blender): `rushes hosts blender package|install`.
+"""Blender tooling that runs with the rushes core (not inside Blender): `rushes hosts blender package|install|uninstall`.
 
 `package` builds the installable extension zip from hosts/blender/extension/rushes with Blender's
 own extension build tool (`blender --command extension build`, or the copy of it inside the bpy
 wheel from PyPI). `install` installs that zip into a Blender it finds (a `blender` executable, or
-a Python with bpy), or says how to install it by hand.
+a Python with bpy), or says how to install it by hand; `uninstall` removes it again. Both run
+blender_session.py in that Blender, which keeps the user's preferences and checks the result.
 """
 from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rushes.errors import ParameterError, RushesError
+from rushes.errors import OutputError, ParameterError, RushesError
 from rushes.hookspecs import hookimpl
 from rushes.hosts import HostCommand, HostTools
 
@@ -112,13 +114,33 @@ def _package(args: argparse.Namespace) -> int:
     return 0
 
 
-INSTALL_SCRIPT = """
-import sys, bpy
-zip_path = sys.argv[-1]
-bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
-bpy.ops.wm.save_userpref()
-print("installed", bpy.utils.user_resource("EXTENSIONS"))
-"""
+SESSION = Path(__file__).resolve().with_name("blender_session.py")
+
+
+def _session(blender: tuple[str, str], action: str, path: Path) -> dict:
+    """Run blender_session.py in the Blender found; its result, or one line of what went wrong."""
+    from .blender_session import RESULT
+
+    kind, exe = blender
+    if kind == "bpy":
+        command = [exe, str(SESSION), action, str(path)]
+    else:
+        command = [exe, "--background", "--factory-startup", "--python-exit-code", "1", "--python", str(SESSION),
+                   "--", action, str(path)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    lines = (done.stdout + "\n" + done.stderr).splitlines()
+    said = [line[len(RESULT):] for line in lines if line.startswith(RESULT)]
+    # what Blender itself reported (some of its failures reach only its console)
+    errors = [line.removeprefix("ERROR").removeprefix("Error:").strip() for line in lines
+              if line.startswith(("ERROR", "Error:"))]
+    blender_said = errors[-1] if errors else (lines[-1].strip() if lines and lines[-1].strip() else "no output")
+    if not said:
+        raise RushesError(f"{exe}: Blender stopped before the extension was {action}ed ({blender_said})")
+    result = json.loads(said[-1])
+    if not result["ok"]:
+        extra = f" (Blender said: {blender_said})" if errors and blender_said not in result["problem"] else ""
+        raise OutputError(result["problem"] + extra, result.get("path"))
+    return result
 
 
 def _install_arguments(parser: argparse.ArgumentParser) -> None:
@@ -126,26 +148,39 @@ def _install_arguments(parser: argparse.ArgumentParser) -> None:
     _blender_argument(parser)
 
 
+def _no_blender(verb: str) -> RushesError:
+    how = ("build the zip with `rushes hosts package blender --out DIR --blender PATH`, then in Blender: Edit > "
+           "Preferences > Get Extensions > Install from Disk") if verb == "install" else \
+        "in Blender: Edit > Preferences > Add-ons > rushes > Uninstall"
+    return RushesError(f"no Blender found (no `blender` on PATH, no bpy here): {how}")
+
+
 def _install(args: argparse.Namespace) -> int:
     blender = find_blender(args.blender)
+    if blender is None:
+        raise _no_blender("install")
     with tempfile.TemporaryDirectory(prefix="rushes-blender-") as tmp:
         out = args.out.resolve() if args.out else Path(tmp)
-        if blender is None:
-            raise RushesError("no Blender found (no `blender` on PATH, no bpy here): build the zip with "
-                              "`rushes hosts package blender --out DIR --blender PATH`, then in Blender: Edit > "
-                              "Preferences > Get Extensions > Install from Disk")
         path = build_zip(out, blender)
-        kind, exe = blender
-        if kind == "bpy":
-            command = [exe, "-c", INSTALL_SCRIPT, str(path)]
-        else:
-            command = [exe, "--background", "--factory-startup", "--command", "extension", "install-file",
-                       "--repo", "user_default", "--enable", str(path)]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise RushesError(f"installing into Blender failed: {last[0]}")
-    print(f"rushes: extension installed and enabled in {exe} (Blender: Edit > Preferences > Add-ons > rushes)")
+        done = _session(blender, "install", path)
+    print(f"rushes: extension installed and enabled in {done['folder']} with {blender[1]}; your preferences kept "
+          f"({done['preferences']}) (Blender: Edit > Preferences > Add-ons > rushes)")
+    return 0
+
+
+def _uninstall(args: argparse.Namespace) -> int:
+    blender = find_blender(args.blender)
+    if blender is None:
+        raise _no_blender("uninstall")
+    done = _session(blender, "uninstall", EXTENSION / "blender_manifest.toml")
+    if done["removed"]:
+        print(f"rushes: extension removed from {done['folder']} and from the preferences ({done['preferences']}); "
+              "the rest of your preferences kept")
+    elif done.get("disabled"):
+        print(f"rushes: the extension's files were gone ({done['folder']}); its entry in the preferences "
+              f"({done['preferences']}) is removed")
+    else:
+        print(f"rushes: the extension is not installed in {done['folder']}: nothing to uninstall")
     return 0
 
 
@@ -154,6 +189,8 @@ def rushes_hosts() -> list[HostTools]:
     return [HostTools("blender", "Blender: the rushes extension (Sequencer, Movie Clip, Image editors)", (
         HostCommand("package", "build the installable extension zip with Blender's extension tool",
                     _package, _package_arguments),
-        HostCommand("install", "build the extension and install it into the Blender found (or say how)",
-                    _install, _install_arguments),
+        HostCommand("install", "build the extension and install it into the Blender found (or say how); "
+                    "your preferences are kept", _install, _install_arguments),
+        HostCommand("uninstall", "remove the extension from the Blender found and from its preferences "
+                    "(nothing else)", _uninstall, _blender_argument),
     ))]

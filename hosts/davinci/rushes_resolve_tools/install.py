@@ -1,5 +1,12 @@
-"""`rushes hosts install resolve`: copies the Workspace > Scripts entries, the rushes_resolve package and
-the job client into the per-user (or all-users) Resolve Scripts folder of this OS; re-running updates them."""
+"""`rushes hosts install|uninstall resolve`: the Workspace > Scripts entries, the rushes_resolve package and
+the job client, copied into the per-user (or all-users) Resolve Scripts folder of this OS, and taken away again.
+
+Two folders there are rushes' own: ``Utility/rushes`` (the menu entries) and ``rushes_lib`` (the package
+and the user's settings). Each records what install wrote in it (rushes.hosts.plan_install), so a
+re-install replaces and an uninstall removes exactly those files; a folder of those names that rushes
+did not make, a file in them it did not write, or a settings file that does not parse is refused with
+one line before anything is written.
+"""
 from __future__ import annotations
 
 import json
@@ -9,10 +16,14 @@ import sys
 from pathlib import Path
 
 from rushes.errors import RushesError
+from rushes.hosts import Installed, plan_install, read_settings, uninstall_folder
 
 SOURCE = Path(__file__).resolve().parent.parent  # hosts/davinci in a source checkout
 MENU = "Utility"  # Workspace > Scripts on every page
 LIB = "rushes_lib"  # beside the menu folders, which Resolve does not list
+SETTINGS = "rushes_settings.json"
+RUNTIME = ("rushes_resolve.log", "rushes_panel.json")  # what the actions write beside their settings
+BY = "rushes hosts install resolve"
 DEFAULT_SETTINGS = {
     "rushes_executable": None,
     "state_dir": None,
@@ -27,8 +38,11 @@ DEFAULT_SETTINGS = {
 }
 
 
-def scripts_folder(system: str | None = None, all_users: bool = False, env: dict | None = None) -> Path:
-    """Resolve's Fusion/Scripts folder for this OS (`system` as platform.system() names it)."""
+def scripts_folder(system: str | None = None, all_users: bool = False, env: dict | None = None,
+                   linux_install: Path = Path("/opt/resolve")) -> Path:
+    """Resolve's Fusion/Scripts folder for this OS (`system` as platform.system() names it). All
+    users on Linux: under Resolve's own folder (`linux_install`), else under /home/resolve, where
+    Resolve keeps them when it is not installed in /opt/resolve."""
     env = os.environ if env is None else env
     system = system or {"win32": "Windows", "darwin": "Darwin"}.get(sys.platform, "Linux")
     home = Path(env.get("HOME") or os.path.expanduser("~"))
@@ -41,7 +55,7 @@ def scripts_folder(system: str | None = None, all_users: bool = False, env: dict
         appdata = env.get("APPDATA") or str(home / "AppData" / "Roaming")
         return Path(appdata) / "Blackmagic Design" / "DaVinci Resolve" / "Support" / "Fusion" / "Scripts"
     if all_users:
-        return Path("/opt/resolve/Fusion/Scripts")
+        return (linux_install if linux_install.is_dir() else Path("/home/resolve")) / "Fusion" / "Scripts"
     return home / ".local" / "share" / "DaVinciResolve" / "Fusion" / "Scripts"
 
 
@@ -51,54 +65,53 @@ def rushes_executable() -> str | None:
     return found or (str(beside) if beside.is_file() else None)
 
 
-def install(scripts: Path, executable: str | None = None) -> dict:
-    """Copy everything into `scripts` (a Resolve Scripts folder); returns what went where."""
+def _sources() -> tuple[Path, Path]:
     package, menu = SOURCE / "rushes_resolve", SOURCE / "scripts" / "rushes"
     if not package.is_dir() or not menu.is_dir():
         raise RushesError(f"{SOURCE}: the Resolve scripts are not in this rushes installation "
                           "(install rushes from a source checkout: pip install -e .)")
+    return package, menu
+
+
+def install(scripts: Path, executable: str | None = None) -> dict:
+    """Copy everything into `scripts` (a Resolve Scripts folder); returns what went where."""
+    package, menu = _sources()
     lib, entries = scripts / LIB, scripts / MENU / "rushes"
-    try:
-        lib.mkdir(parents=True, exist_ok=True)
-        target = lib / "rushes_resolve"
-        if target.exists():
-            shutil.rmtree(target)  # an update: no file of an older version stays behind
-        # symlinks=False copies what a link points to: rushes_client.py is rushes' own job client
-        shutil.copytree(package, target, symlinks=False, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        if entries.exists():
-            shutil.rmtree(entries)
-        entries.mkdir(parents=True)
-        written = []
-        for source in sorted(menu.glob("*.py")):
-            text = source.read_text(encoding="utf-8")
-            text = text.replace("LIB = None  #", f"LIB = {str(lib)!r}  #", 1)
-            (entries / source.name).write_text(text, encoding="utf-8", newline="\n")
-            written.append(entries / source.name)
-        settings = lib / "rushes_settings.json"
-        kept = _merge_settings(settings, executable)
-    except OSError as exc:
-        raise RushesError(f"{scripts}: cannot install the Resolve scripts there ({exc.strerror or exc})") from None
-    return {"scripts": scripts, "entries": written, "lib": lib, "settings": settings, "kept_settings": kept}
+    # read_bytes follows links: rushes_client.py is a link to rushes' own job client in the source tree
+    code = {f"rushes_resolve/{p.relative_to(package).as_posix()}": p.read_bytes() for p in sorted(package.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    for folder in (lib, entries):  # a folder rushes did not make is refused before its files are read
+        Installed.read(folder, BY)
+    earlier = read_settings(lib / SETTINGS)
+    code[SETTINGS] = _settings(earlier, executable)
+    menus = {}
+    for source in sorted(menu.glob("*.py")):
+        text = source.read_text(encoding="utf-8").replace("LIB = None  #", f"LIB = {str(lib)!r}  #", 1)
+        menus[source.name] = text.encode("utf-8")
+    # both folders are checked before either is written
+    plans = [plan_install(lib, code, BY, merged=[SETTINGS], runtime=RUNTIME), plan_install(entries, menus, BY)]
+    for plan in plans:
+        plan.apply()
+    return {"scripts": scripts, "entries": [entries / n for n in menus], "lib": lib, "settings": lib / SETTINGS,
+            "kept_settings": earlier is not None}
 
 
-def _merge_settings(path: Path, executable: str | None) -> bool:
-    """Write the settings with defaults; an earlier file's values are kept (new keys added)."""
+def uninstall(scripts: Path) -> dict:
+    """Remove what install put into `scripts`; the settings stay when they were changed since."""
+    entries = uninstall_folder(scripts / MENU / "rushes", BY)
+    lib = uninstall_folder(scripts / LIB, BY)
+    return {"entries": entries, "lib": lib}
+
+
+def _settings(earlier: dict | None, executable: str | None) -> bytes:
+    """The settings with defaults; an earlier file's values are kept (new keys added)."""
     data = json.loads(json.dumps(DEFAULT_SETTINGS))
-    kept = False
-    if path.exists():
-        try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            old = None
-        if isinstance(old, dict):
-            kept = True
-            for key, value in old.items():
-                if isinstance(value, dict) and isinstance(data.get(key), dict):
-                    data[key].update(value)
-                else:
-                    data[key] = value
+    for key, value in (earlier or {}).items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = value
     configured = data.get("rushes_executable")
     if executable and not (configured and os.path.isfile(configured)):
         data["rushes_executable"] = executable
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n")
-    return kept
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

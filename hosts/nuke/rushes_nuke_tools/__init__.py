@@ -58,12 +58,26 @@ def _install(args: argparse.Namespace) -> int:
     return install(args)
 
 
+def _uninstall_arguments(parser: argparse.ArgumentParser) -> None:
+    from .install import uninstall_arguments
+
+    uninstall_arguments(parser)
+
+
+def _uninstall(args: argparse.Namespace) -> int:
+    from .install import uninstall
+
+    return uninstall(args)
+
+
 @hookimpl
 def rushes_hosts() -> list[HostTools]:
     return [HostTools("nuke", "Nuke: the plug-in folder, exports for the Inference node", (
         HostCommand("install", "copy the Nuke plug-in to ~/.nuke/rushes and add its pluginAddPath line to "
                     "~/.nuke/init.py once (--print-path: print the NUKE_PATH value instead)",
                     _install, _install_arguments),
+        HostCommand("uninstall", "remove what install put there: the plug-in copy's own files and its line in "
+                    "init.py (your files and lines stay)", _uninstall, _uninstall_arguments),
         HostCommand("export-torchscript",
                     "write a gan.upscale model as TorchScript for Nuke's CatFileCreator (one tensor in, one out)",
                     _export, _export_arguments),

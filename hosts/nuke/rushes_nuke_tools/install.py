@@ -1,10 +1,15 @@
-"""`rushes hosts install nuke`: copy the Nuke plug-in folder and load it from ~/.nuke/init.py once.
+"""`rushes hosts install|uninstall nuke`: copy the Nuke plug-in folder and load it from ~/.nuke/init.py
+with one line; take exactly that away again.
 
 The plug-in folder (hosts/nuke/plugin) links to the job client and the .nk writer of this source
 tree; the copy resolves those links, so it works on its own (also on Windows, where links in a
 checkout are often plain text files) and keeps working while the source tree changes. The copy
 gets a ``rushes_settings.json`` naming the ``rushes`` executable of this installation, so Nuke
 can start a worker when none is running.
+
+What the copy holds is recorded in it (rushes.hosts.plan_install), so a re-install replaces and
+an uninstall removes exactly those files; the user's init.py only gains or loses the one line,
+edited through a link, with its bytes, line endings and mode kept (rushes.hosts.plan_edit).
 """
 from __future__ import annotations
 
@@ -15,10 +20,14 @@ import shutil
 import sys
 from pathlib import Path
 
-from rushes.errors import OutputError, ParameterError
+from rushes.errors import ParameterError
+from rushes.hosts import (Installed, NotInstalledHere, plan_edit, plan_install, read_settings, uninstall_folder, with_line,
+                          without_lines)
 
 MARKER = "# rushes plug-in (rushes hosts install nuke)"
-OWNED = ".rushes-nuke-plugin"  # a copy this command made, and may replace
+BY = "rushes hosts install nuke"
+SETTINGS = "rushes_settings.json"
+LEGACY = ".rushes-nuke-plugin"  # the mark of a copy an earlier installer made (it owned the whole folder)
 
 
 def plugin_source() -> Path:
@@ -31,14 +40,22 @@ def plugin_source() -> Path:
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--nuke-dir", type=Path, default=Path(os.path.expanduser("~")) / ".nuke",
-                        help="Nuke's user folder, whose init.py loads the plug-in (default: ~/.nuke)")
-    parser.add_argument("--dest", type=Path,
-                        help="where to copy the plug-in folder (default: NUKE_DIR/rushes)")
+    _where(parser)
     parser.add_argument("--print-path", action="store_true",
                         help="copy the folder but leave init.py alone; print the NUKE_PATH value to set")
     parser.add_argument("--executable", help="the rushes executable Nuke starts a worker with "
                         "(default: the one of this installation)")
+
+
+def uninstall_arguments(parser: argparse.ArgumentParser) -> None:
+    _where(parser)
+
+
+def _where(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--nuke-dir", type=Path, default=Path(os.path.expanduser("~")) / ".nuke",
+                        help="Nuke's user folder, whose init.py loads the plug-in (default: ~/.nuke)")
+    parser.add_argument("--dest", type=Path,
+                        help="where the plug-in folder is copied (default: NUKE_DIR/rushes)")
 
 
 def rushes_executable(configured: str | None) -> str | None:
@@ -50,54 +67,85 @@ def rushes_executable(configured: str | None) -> str | None:
     return shutil.which("rushes")
 
 
-def copy_plugin(source: Path, dest: Path, executable: str | None) -> None:
-    """Copy `source` to `dest` with links resolved, replacing only an earlier copy of ours."""
-    if dest.exists() and not (dest / OWNED).exists():
-        raise OutputError("exists and was not made by `rushes hosts install nuke`: choose another --dest", dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = dest.with_name(f".{dest.name}.part")
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(source, staging, symlinks=False, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (staging / OWNED).write_text("made by `rushes hosts install nuke`; replaced on the next install\n")
-    settings = {"executable": executable, "state_dir": None}
-    (staging / "rushes_settings.json").write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")
-    if dest.exists():
-        shutil.rmtree(dest)
-    staging.replace(dest)
+def plugin_files(source: Path, executable: str | None, dest: Path) -> dict[str, bytes]:
+    """The copy's files (relative path -> bytes), links resolved, with its rushes_settings.json
+    (naming `executable`; other values a user set in an earlier copy's file are kept)."""
+    files = {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*"))
+             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    settings = {"executable": None, "state_dir": None, **(read_settings(dest / SETTINGS) or {})}
+    settings["executable"] = executable
+    files[SETTINGS] = (json.dumps(settings, indent=1) + "\n").encode("utf-8")
+    return files
 
 
-def add_plugin_path(init: Path, dest: Path) -> bool:
-    """Put one `nuke.pluginAddPath` line for `dest` into Nuke's init.py; False when it was there."""
-    line = f"import nuke; nuke.pluginAddPath({str(dest)!r})  {MARKER}"
-    text = init.read_text(encoding="utf-8") if init.exists() else ""
-    lines = text.splitlines()
-    ours = [k for k, old in enumerate(lines) if old.rstrip().endswith(MARKER)]
-    if ours and lines[ours[0]] == line and len(ours) == 1:
-        return False
-    if ours:  # an earlier install elsewhere: the one line now points here
-        lines[ours[0]] = line
-        lines = [old for k, old in enumerate(lines) if k not in ours[1:]]
-    else:
-        lines.append(line)
-    init.parent.mkdir(parents=True, exist_ok=True)
-    tmp = init.with_name(f".{init.name}.part")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(init)
-    return True
+def plugin_line(dest: Path) -> str:
+    """The line in init.py that loads the copy; ascii() keeps it valid in an init.py of any encoding."""
+    return f"import nuke; nuke.pluginAddPath({ascii(str(dest))})  {MARKER}"
+
+
+def _ours(line: bytes) -> bool:
+    return line.rstrip().endswith(MARKER.encode())
+
+
+def _loads(dest: Path):
+    """Whether a line of ours loads `dest` (earlier installers wrote the path with repr())."""
+    mine = {plugin_line(dest).encode(), f"import nuke; nuke.pluginAddPath({str(dest)!r})  {MARKER}".encode()}
+    return lambda line: line.rstrip() in mine
 
 
 def install(args: argparse.Namespace) -> int:
     source = plugin_source()
     dest = (args.dest or args.nuke_dir / "rushes").expanduser().resolve()
     executable = rushes_executable(args.executable)
-    copy_plugin(source, dest, executable)
+    init = args.nuke_dir.expanduser() / "init.py"
+    # everything is checked before anything is written: a folder rushes did not make, or an init.py
+    # that cannot be changed, stops it here
+    Installed.read(dest, BY, LEGACY)
+    edit = None if args.print_path else plan_edit(init, lambda old: with_line(old, plugin_line(dest), _ours))
+    copy = plan_install(dest, plugin_files(source, executable, dest), BY, legacy=LEGACY, merged=[SETTINGS])
+    earlier = copy.old.extra if copy.old else {}
+    if not args.print_path:  # whether install made init.py: then uninstall may remove it again
+        same = earlier.get("init_py") == str(init.absolute())
+        made = bool(earlier.get("made_init_py")) if same else bool(edit and edit.old is None)
+        copy.extra = {"init_py": str(init.absolute()), "made_init_py": made}
+    else:
+        copy.extra = earlier  # init.py still holds what an earlier install put there
+    copy.apply()
     print(f"rushes: Nuke plug-in copied to {dest}" + (f" (starts workers with {executable})" if executable else
                                                        " (no rushes executable found: start `rushes serve` yourself)"))
     if args.print_path:
         sep = ";" if os.name == "nt" else ":"
         print(f"rushes: add it to NUKE_PATH: NUKE_PATH={dest}{sep}$NUKE_PATH")
         return 0
-    init = args.nuke_dir.expanduser() / "init.py"
-    changed = add_plugin_path(init, dest)
-    print(f"rushes: {init} " + ("now loads it; restart Nuke" if changed else "already loads it"))
+    if edit:
+        edit.apply()
+    print(f"rushes: {init} " + ("now loads it; restart Nuke" if edit else "already loads it"))
+    return 0
+
+
+def uninstall(args: argparse.Namespace) -> int:
+    """Remove the copy's files and the init.py line install wrote; nothing else."""
+    dest = (args.dest or args.nuke_dir / "rushes").expanduser().resolve()
+    try:
+        record = Installed.read(dest, BY, LEGACY)
+    except NotInstalledHere:
+        record = None  # nothing of ours in it: it stays as it is
+    extra = record.extra if record else {}
+    init = Path(extra.get("init_py") or args.nuke_dir.expanduser() / "init.py")
+
+    def drop(old: bytes | None) -> bytes | None:
+        new = without_lines(old, _loads(dest))
+        return None if new == b"" and extra.get("made_init_py") else new
+
+    edit = plan_edit(init, drop)
+    if edit:
+        edit.apply()
+        print(f"rushes: {init} no longer loads {dest}")
+    done = uninstall_folder(dest, BY, LEGACY)
+    if done.removed:
+        print(f"rushes: removed the Nuke plug-in copy from {dest} ({len(done.removed)} files)")
+    for path in done.kept:
+        print(f"rushes: kept {path} (changed since it was installed)")
+    if not edit and not done.removed and not done.kept:
+        print(f"rushes: nothing of rushes to uninstall in {dest} or {init} (left as they are)")
     return 0

@@ -1,12 +1,18 @@
-"""`rushes hosts package|install blender`: the zip Blender's tool builds, installed into a real Blender, or one clear line."""
+"""`rushes hosts package|install|uninstall blender`: the zip Blender's tool builds, installed into a real Blender
+and removed again with the user's own preferences kept, or one clear line."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tomllib
 import zipfile
 from pathlib import Path
+
+import pytest
+
+from fixtures.files import immutable
 
 RUSHES = str(Path(sys.executable).with_name("rushes"))
 
@@ -49,3 +55,79 @@ def test_no_blender_is_one_line_saying_how(tmp_path):
     missing = subprocess.run([RUSHES, "hosts", "package", "blender", "--out", str(tmp_path / "zip"),
                               "--blender", str(tmp_path / "no such blender")], capture_output=True, text=True, env=env)
     assert missing.returncode == 2 and "not found" in missing.stderr and not (tmp_path / "zip").exists()
+
+
+def preferences(blender_python: Path, env: dict, change: bool = False) -> dict:
+    """The user's saved preferences as Blender reads them; `change`: first save some of a user's own."""
+    code = """
+import json, bpy, addon_utils
+p = bpy.context.preferences
+if CHANGE:
+    p.view.ui_scale = 1.3
+    p.inputs.use_mouse_depth_navigate = True
+    addon_utils.enable("node_wrangler", default_set=True)
+    assert bpy.ops.wm.save_userpref() == {"FINISHED"}
+bpy.ops.wm.read_factory_settings(use_empty=True)
+bpy.ops.wm.read_userpref()
+print(json.dumps({"ui_scale": round(p.view.ui_scale, 3), "depth_navigate": p.inputs.use_mouse_depth_navigate,
+                  "addons": sorted(p.addons.keys())}))
+""".replace("CHANGE", str(change))
+    done = subprocess.run([str(blender_python), "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def blender_env(tmp_path: Path) -> dict:
+    return {**os.environ, "BLENDER_USER_RESOURCES": str(tmp_path / "blender user"), "HOME": str(tmp_path)}
+
+
+def test_install_and_uninstall_keep_the_users_preferences(blender_python, tmp_path):
+    env = blender_env(tmp_path)
+    mine = preferences(blender_python, env, change=True)
+    assert mine["ui_scale"] == 1.3 and mine["depth_navigate"] and "node_wrangler" in mine["addons"]
+    blender = ["--blender", str(blender_python)]
+    done = subprocess.run([RUSHES, "hosts", "install", "blender", *blender], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    installed = preferences(blender_python, env)
+    assert installed == {**mine, "addons": sorted([*mine["addons"], "bl_ext.user_default.rushes"])}
+    assert "your preferences kept" in done.stdout
+
+    gone = subprocess.run([RUSHES, "hosts", "uninstall", "blender", *blender], capture_output=True, text=True, env=env)
+    assert gone.returncode == 0 and "extension removed from" in gone.stdout, gone.stderr
+    assert preferences(blender_python, env) == mine
+    assert not (tmp_path / "blender user" / "extensions" / "user_default" / "rushes").exists()
+    again = subprocess.run([RUSHES, "hosts", "blender", "uninstall", *blender], capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and "nothing to uninstall" in again.stdout, again.stderr
+
+
+@pytest.mark.parametrize("blocked", ["extensions", "extensions/user_default"])
+def test_an_unwritable_extensions_folder_is_one_line_and_the_preferences_stay(blender_python, tmp_path, blocked):
+    env = blender_env(tmp_path)
+    mine = preferences(blender_python, env, change=True)
+    userpref = tmp_path / "blender user" / "config" / "userpref.blend"
+    saved = userpref.read_bytes()
+    folder = tmp_path / "blender user" / blocked
+    (folder / ".blender_ext").mkdir(parents=True)  # as Blender leaves it once it has used the repository
+    with immutable(folder):
+        done = subprocess.run([RUSHES, "hosts", "install", "blender", "--blender", str(blender_python)],
+                              capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "installed" not in done.stdout, done.stdout
+    assert done.stderr.startswith("rushes: error: ") and "not permitted" in done.stderr, done.stderr
+    assert str(tmp_path / "blender user" / "extensions") in done.stderr and "Traceback" not in done.stderr
+    assert userpref.read_bytes() == saved and preferences(blender_python, env) == mine
+    assert not (tmp_path / "blender user" / "extensions" / "user_default" / "rushes").exists()
+
+
+def test_another_extension_called_rushes_is_refused_not_replaced(blender_python, tmp_path):
+    env = blender_env(tmp_path)
+    theirs = tmp_path / "blender user" / "extensions" / "user_default" / "rushes"
+    theirs.mkdir(parents=True)
+    manifest = b'schema_version = "1.0.0"\nid = "rushes"\nmaintainer = "Another Studio"\n'
+    (theirs / "blender_manifest.toml").write_bytes(manifest)
+    done = subprocess.run([RUSHES, "hosts", "install", "blender", "--blender", str(blender_python)],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and done.stderr == f"rushes: error: {theirs}: exists and is not the rushes extension: " \
+        "move it away, then install again\n", done.stderr
+    assert sorted(p.name for p in theirs.iterdir()) == ["blender_manifest.toml"]
+    assert (theirs / "blender_manifest.toml").read_bytes() == manifest
+    assert not (tmp_path / "blender user" / "config" / "userpref.blend").exists()
