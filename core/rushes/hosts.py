@@ -1,9 +1,14 @@
-"""Host-side tooling from plug-ins: the verbs of `rushes hosts HOST VERB`, with no host known here.
+"""Host-side tooling from plug-ins: the verbs of `rushes hosts HOST VERB`, with no host known here,
+and the one way their installers write into a host's folders.
 
 A host application's package (add-on packaging, exports in a host's model format, writers of
 its scene files) implements the ``rushes_hosts`` hook and returns a ``HostTools``: the host's
 name and its verbs, each with its own arguments and a function to run. The CLI lists them and
 dispatches to them; the core imports nothing of any host.
+
+Installers put files into folders of their own (``plan_install``, ``uninstall_folder``: what was
+written is recorded there, and only that is ever replaced or removed) and change a user's file
+only by one line of their own (``plan_edit`` with ``with_line``/``without_lines``).
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import OutputError, ParameterError
+from .outputs import _umask, atomic_path, os_problem, sha256_file
 
 
 def _no_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,12 +107,6 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _digest(path: Path) -> str:
-    from .outputs import sha256_file
-
-    return sha256_file(path)
-
-
 def _missing_folders(path: Path) -> list[Path]:
     """`path` and those of its parents that do not exist yet, outermost first."""
     missing = []
@@ -184,11 +184,9 @@ class Installed:
     def unchanged(self, name: str) -> bool:
         """Whether the file `name` still holds what the installer wrote (or nothing was recorded)."""
         hashes = self.files.get(name, [])
-        return not hashes or _digest(self.path / name) in hashes
+        return not hashes or sha256_file(self.path / name) in hashes
 
     def write_record(self) -> None:
-        from .outputs import atomic_path
-
         data = {"by": self.by, "files": self.files, "created": self.created, "runtime": self.runtime,
                 "extra": self.extra}
         with atomic_path(self.path / INSTALLED) as tmp:
@@ -208,8 +206,6 @@ class FolderInstall:
 
     def apply(self) -> Installed:
         """Write the files (each whole), remove the earlier install's files this one no longer has."""
-        from .outputs import os_problem
-
         old_files = self.old.files if self.old else {}
         created = self.old.created if self.old else [str(p) for p in _missing_folders(self.dest)]
         staging = self.dest / STAGING
@@ -334,13 +330,11 @@ def uninstall_folder(dest: Path, by: str, legacy: str | None = None) -> Uninstal
             old.files = {n: h for n, h in old.files.items() if dest / n in kept}
             old.write_record()
     except OSError as exc:
-        from .outputs import os_problem
-
         raise OutputError(f"cannot uninstall from there ({os_problem(exc)})", dest) from None
     return Uninstalled(removed, kept, old)
 
 
-# A user's own text file that loads a host's plug-in (Nuke's init.py): rushes adds or removes one
+# A user's own text file that loads a host's plug-in (a start-up script): rushes adds or removes one
 # line of its own and keeps every other byte, the line endings, the mode and a link to the file.
 
 def _eol(text: bytes) -> bytes:
@@ -389,8 +383,6 @@ class FileEdit:
     created: list[Path]  # folders to make for a new file
 
     def apply(self) -> None:
-        from .outputs import _umask, os_problem
-
         tmp = None
         try:
             if self.new is None:
@@ -419,8 +411,6 @@ class FileEdit:
 def plan_edit(path: Path, change: Callable[[bytes | None], bytes | None]) -> FileEdit | None:
     """The edit `change(old bytes or None) -> new bytes or None` of the user's file `path`; None
     when nothing changes. A file that cannot be read or changed is one line naming it, now."""
-    from .outputs import os_problem
-
     real = Path(os.path.realpath(path))
     try:
         old: bytes | None = real.read_bytes()
@@ -453,8 +443,6 @@ def read_settings(path: Path) -> dict | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        from .outputs import os_problem
-
         raise OutputError(f"cannot read it ({os_problem(exc)})", path) from None
     except UnicodeDecodeError as exc:
         raise OutputError(f"is not UTF-8 text (byte {exc.start}): fix it or move it away, then install again", path) from None
