@@ -293,22 +293,34 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         problems = publish.verify(args.verify)
         for line in problems:
             print(f"rushes: {line}")
-        print(f"rushes: {args.verify}: " + (f"{len(problems)} problem(s)" if problems else "every file as published"))
+        print(f"rushes: {args.verify}: " + (f"{len(problems)} problem(s)" if problems
+                                            else "every file as published, nothing added"))
         return 1 if problems else 0
     if not args.paths or not args.to:
         raise ParameterError("usage: rushes publish PATH... --to PUBLISH_ROOT [--spec project.toml] "
                              "[--backend local|worker|ray]")
     spec = publish.load_spec(args.spec)
     quiet = args.quiet or not sys.stderr.isatty()
-    report = publish.publish(args.paths, args.to, spec, backend=args.backend, repair=args.repair,
-                             state_dir=args.state, ray_address=args.ray_address,
-                             progress=None if quiet else (lambda m: print(f"rushes: {m}", file=sys.stderr)))
+
+    def published(folders: dict[str, str]) -> str:
+        return ", ".join(f"{name} -> {folder}" for name, folder in folders.items())
+
+    try:
+        report = publish.publish(args.paths, args.to, spec, backend=args.backend, repair=args.repair,
+                                 state_dir=args.state, ray_address=args.ray_address,
+                                 progress=None if quiet else (lambda m: print(f"rushes: {m}", file=sys.stderr)))
+    except publish.PublishInterrupted as exc:  # the interrupt waited for the claim: all of it landed
+        print(f"rushes: interrupted after publishing {published(exc.published)}; report.json not written",
+              file=sys.stderr)
+        return 130
     print(report.text())
     try:
         where = publish.write_report(report, args.to)
-        print(f"rushes: report written to {where}")
-    except RushesError as exc:  # the report is printed above; the publish itself is what counts
-        print(f"rushes: warning: report.json not written: {exc.line()}", file=sys.stderr)
+    except RushesError as exc:  # the report above is the truth; report.json must not claim otherwise
+        done = f"published: {published(report.published)}" if report.published else "nothing was published"
+        print(f"rushes: error: report.json not written: {exc.line()}; {done}", file=sys.stderr)
+        return 2
+    print(f"rushes: report written to {where}")
     return 0 if report.status == "passed" else 1
 
 

@@ -135,6 +135,18 @@ def interrupts_deferred() -> Iterator[None]:
                 raise KeyboardInterrupt
 
 
+def temporary_name(name: str) -> str:
+    """The name of a temporary in `.rushes/tmp/`: it names the process that owns it, so that the
+    next run can tell a dead run's leftovers from a live run's work (`owner_gone`)."""
+    return f"{uuid.uuid4().hex[:8]}.{os.getpid()}@{HOST}~{name}"
+
+
+def owner_gone(name: str) -> bool:
+    """Whether the process a temporary's name (`temporary_name`) names has ended on this machine."""
+    pid, _, host = name.partition("~")[0].partition(".")[2].partition("@")
+    return pid.isdigit() and not _alive(host, int(pid))
+
+
 def _alive(host: str, pid: int) -> bool:
     if host != HOST:
         return True  # another machine's run: not ours to judge
@@ -307,7 +319,7 @@ class OutputFolder:
         """
         target = self.path / name
         self._refuse_source(name)
-        tmp = self._tmp_dir() / f"{uuid.uuid4().hex[:8]}.{os.getpid()}@{HOST}~{target.name}"
+        tmp = self._tmp_dir() / temporary_name(target.name)
         try:
             yield tmp
             if not tmp.exists():
@@ -355,8 +367,14 @@ class OutputFolder:
         self._start()
         with self._lock:
             staged, self._staged = self._staged, {}
-            for name, (tmp, record) in staged.items():
-                self._place(name, tmp, record)
+            names = list(staged)
+            for n, name in enumerate(names):
+                try:
+                    self._place(name, *staged[name])
+                except BaseException:
+                    # what was not put in place stays staged, so finish() removes its temporaries
+                    self._staged.update({later: staged[later] for later in names[n:]})
+                    raise
 
     # -- the end of a run ----------------------------------------------------------------------
     def finish(self, state: str) -> None:
@@ -367,7 +385,13 @@ class OutputFolder:
         for tmp, _ in staged.values():
             tmp.unlink(missing_ok=True)
         if self._started:
-            self._append({"op": "end", "run": self.run_id, "state": state, "time": time.time()})
+            try:
+                self._append({"op": "end", "run": self.run_id, "state": state, "time": time.time()})
+            except OutputError:
+                if state == "done":
+                    raise
+                # ending on an error already: that error is the one to tell; a run recorded as
+                # running whose process is gone is marked interrupted by the next run
         if state == "done" or self.written or self.existed:
             return
         manifest = Manifest.read(self.path)
@@ -420,9 +444,9 @@ class OutputFolder:
     def _tidy(self, manifest: Manifest) -> bool:
         """Remove temporaries of runs on this machine that no longer exist; True if another run is live."""
         for tmp in (self.path / META / "tmp").iterdir():
-            owner = tmp.name.partition("~")[0].partition(".")[2]  # "<pid>@<host>"
-            pid, _, host = owner.partition("@")
-            if pid.isdigit() and not _alive(host, int(pid)):
+            if tmp.is_dir() and not tmp.is_symlink():
+                continue  # a publish's staging folder: its owner's kind tidies it (rushes.publish.integrate)
+            if owner_gone(tmp.name):
                 tmp.unlink(missing_ok=True)
         live = False
         for run_id, run in manifest.runs.items():
@@ -486,17 +510,27 @@ class OutputFolder:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise OutputError(f"cannot write ({os_problem(exc)})", target) from None
+        except OutputError:  # the journal could not say it: the file does not go in place unrecorded
+            tmp.unlink(missing_ok=True)
+            raise
         self._append({"op": "placed", "path": name})
         self.written.append(name)
 
     def _append(self, record: dict[str, Any]) -> None:
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         path = self.path / META / MANIFEST
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
         try:
-            os.write(fd, line)  # one write of one line: appends from several runs never interleave
-        finally:
-            os.close(fd)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+            try:
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line  # after a line a full disk cut short: start a line of our own
+                while line:  # one write of one line, so appends from several runs never interleave
+                    line = line[os.write(fd, line):]  # a short write (disk filling) is retried: that says why
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise OutputError(f"cannot write ({os_problem(exc)})", path) from None
 
     def _compact(self, manifest: Manifest) -> None:
         """Rewrite a long journal as one record per run and per live file."""

@@ -281,7 +281,7 @@ def test_mixed_sequences_in_one_folder_are_separate_plates(tmp_path, capsys, fra
     assert code == 0, out + err
     assert sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) == \
         ["sh060_exr", "sh060_png", "sh070"]
-    assert "not a plate, left out" in out and "notes.txt" in out
+    assert f"note    left out: {plates / 'notes.txt'}: not a plate" in out
     sh070 = json.loads((root / "sh070" / "v001" / "manifest.json").read_text())
     assert sh070["media"]["frame_range"] == [1, 4] and sh070["media"]["rate_from"] == "default"
     assert len([f for f in sh070["files"] if f["step"] == "plate"]) == 3

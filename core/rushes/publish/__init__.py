@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from .integrate import verify
 from .lib import HOSTS, PlateInvalid
-from .pipeline import PLUGIN_PATH, Report, all_plugins, deregister, publish, register, write_report
+from .pipeline import PLUGIN_PATH, PublishInterrupted, Report, all_plugins, deregister, publish, register, \
+    write_report
 from .spec import ProjectSpec, SpecError, load_spec
 
-__all__ = ["HOSTS", "PLUGIN_PATH", "PlateInvalid", "ProjectSpec", "Report", "SpecError", "deregister", "load_spec",
-           "all_plugins", "publish", "register", "verify", "write_report"]
+__all__ = ["HOSTS", "PLUGIN_PATH", "PlateInvalid", "ProjectSpec", "PublishInterrupted", "Report", "SpecError",
+           "deregister", "load_spec", "all_plugins", "publish", "register", "verify", "write_report"]

@@ -40,7 +40,9 @@ class PublishJobs:
 
     def folder(self, plate: str, step: str) -> Path:
         """The staging folder of one step of one plate."""
-        return self.staging / plate / step
+        from .integrate import folder_name
+
+        return self.staging / folder_name(plate) / step
 
     def run(self, operator: str, input_path: str, out: str | Path, params: dict[str, Any] | None = None,
             media: dict[str, Any] | None = None) -> dict[str, Any]:

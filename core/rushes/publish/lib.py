@@ -81,6 +81,21 @@ def jobs(context) -> Any:
     return found
 
 
+def publication(context) -> Any:
+    """Where this publish stages its versions and claims them: a rushes.publish.integrate.Publication
+    in context.data["rushesRoot"] (in a host without one, made here and removed by CleanUpStaging)."""
+    found = context.data.get("rushesPublication")
+    if found is None:
+        root = context.data.get("rushesRoot")
+        if not root:
+            raise PlateInvalid("No publish root", "set context.data['rushesRoot'] (rushes publish --to)")
+        from .integrate import Publication
+
+        found = context.data["rushesPublication"] = Publication(root)
+        context.data["rushesPublicationOwned"] = True
+    return found
+
+
 def run_step(instance, step: str, operator: str, **params: Any) -> dict[str, Any]:
     """Run `operator` on the instance's plate for `step`, with the spec's parameters for it."""
     from .plates import media_description

@@ -4,10 +4,7 @@ failed or skipped, with the message)."""
 from __future__ import annotations
 
 import importlib
-import json
 import logging
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,18 +81,29 @@ class Row:
         return {k: v for k, v in vars(self).items()}
 
 
+class PublishInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) that came while the versions were claimed: they are all published (an
+    interrupt waits for the claim), the report is not written."""
+
+    def __init__(self, published: dict[str, str]):
+        super().__init__()
+        self.published = published
+
+
 @dataclass
 class Report:
-    """What a publish did; `status` is passed, or failed (nothing was integrated)."""
+    """What a publish did; `status` is passed, or failed (nothing was published)."""
 
     rows: list[Row]
     published: dict[str, str]  # instance -> version folder
     plates: list[dict[str, Any]]
-    ignored: list[str]
+    ignored: list[dict[str, str]]  # {"path", "why"}: what in the paths given is not a plate
     backend: str
     root: str
     seconds: float
     repaired: list[str] = field(default_factory=list)
+    recovered: dict[str, str] = field(default_factory=dict)  # a stopped publish's claim finished by this one
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Row]:
@@ -110,8 +118,8 @@ class Report:
 
         return {"schema_version": 1, "rushes_version": __version__, "status": self.status, "root": self.root,
                 "backend": self.backend, "seconds": round(self.seconds, 2), "repaired": self.repaired,
-                "published": self.published, "plates": self.plates, "ignored": self.ignored,
-                "results": [r.to_json() for r in self.rows]}
+                "published": self.published, "recovered": self.recovered, "plates": self.plates,
+                "ignored": self.ignored, "notes": self.notes, "results": [r.to_json() for r in self.rows]}
 
     def text(self) -> str:
         """The readable report: a line per plug-in × instance, then what was published."""
@@ -125,8 +133,8 @@ class Report:
             if r.repairs and r.status == "failed":
                 line += f"  [repair: {', '.join(r.repairs)}]"
             lines.append(line.rstrip())
-        for path in self.ignored:
-            lines.append(f"note    not a plate, left out: {path}")
+        lines += [f"note    left out: {left['path']}: {left['why']}" for left in self.ignored]
+        lines += [f"note    {note}" for note in self.notes]
         if self.repaired:
             lines.append(f"repairs run: {', '.join(self.repaired)}")
         if self.status == "passed":
@@ -141,23 +149,25 @@ def publish(paths: list[str | Path], root: str | Path, spec: Any = None, backend
             ray_address: str | None = None, progress: Callable[[str], None] | None = None) -> Report:
     """Collect, validate, extract and integrate the plates in `paths` into `root`, headless.
 
-    Nothing is integrated when any check fails. With `repair`, the repair actions of failed
-    checks run once and the publish goes on from validation with the repaired plates. A publish
-    root that cannot be written, or paths with no plate, are refused before any work.
+    Every plate is published, or none: nothing when any check fails or any plate cannot be
+    staged whole. With `repair`, the repair actions of failed checks run once and the publish goes
+    on from validation with the repaired plates. A publish root that cannot be written or that is
+    a plate's own folder, and paths with no plate (or with a plate twice), are refused before any
+    work, with nothing created. Jobs and versions are staged under the root's `.rushes/tmp/`.
     """
     from ..media import color
-    from .integrate import check_root
+    from .integrate import Publication, check_root, check_targets
     from .jobs import PublishJobs
     from .spec import ProjectSpec
 
     spec = spec or ProjectSpec()
     start = time.monotonic()
     check_root(root)
-    staging = tempfile.mkdtemp(prefix="rushes-publish-")
-    jobs = PublishJobs(staging, backend, models, state_dir, ray_address, progress)
+    publication = Publication(root)
+    jobs = PublishJobs(publication.jobs, backend, models, state_dir, ray_address, progress)
     context = pyblish.api.Context()
     context.data.update(rushesPaths=[str(p) for p in paths], rushesRoot=str(root), rushesSpec=spec,
-                        rushesJobs=jobs)
+                        rushesJobs=jobs, rushesPublication=publication)
     found = all_plugins()
     collectors = [p for p in found if pyblish.lib.inrange(p.order, pyblish.api.CollectorOrder)]
     rest = [p for p in found if p not in collectors]
@@ -172,21 +182,30 @@ def publish(paths: list[str | Path], root: str | Path, spec: Any = None, backend
             if collect_error is not None:
                 raise collect_error
             if not len(context):
-                raise RushesError("no plates found (movies, image sequences or pictures)",
+                left = context.data.get("rushesIgnored", [])
+                why = f"; left out: {left[0]['path']}: {left[0]['why']}" if left else ""
+                more = f" and {len(left) - 1} more" if len(left) > 1 else ""
+                raise RushesError(f"no plates found (movies, image sequences or pictures){why}{more}",
                                   ", ".join(str(p) for p in paths))
+            check_targets(root, [i.data["plate"] for i in context])
+            publication.open()  # the root is made here, once the publish is known to go ahead
             first = _run(rest, context)
             if repair and any(r["error"] is not None for r in first):
                 repaired = _repair(rest, context, first)
                 results += _run(rest, context)
             else:
                 results += first
+    except KeyboardInterrupt:
+        if publication.claimed:
+            raise PublishInterrupted(dict(publication.claimed)) from None
+        raise
     finally:
         jobs.close()
-        shutil.rmtree(staging, ignore_errors=True)  # our own temporary folder
+        publication.close()
     rows = _rows(results, found, context)
     published = {i.name: i.data["published"] for i in context if i.data.get("published")}
     return Report(rows, published, [i.data["plate"] for i in context], context.data.get("rushesIgnored", []),
-                  backend, str(root), time.monotonic() - start, repaired)
+                  backend, str(root), time.monotonic() - start, repaired, publication.recovered, publication.notes)
 
 
 def _run(plugins: list[type], context: Any) -> list[dict[str, Any]]:
@@ -261,12 +280,16 @@ class _quiet_pyblish:
 
 def write_report(report: Report, root: str | Path) -> Path:
     """report.json in the publish root, written like every rushes output (an earlier report is
-    kept under versions/)."""
+    kept under versions/); when it cannot be, its temporary goes too and the error names the file."""
     from ..outputs import OutputFolder
+    from .integrate import json_text
 
     output = OutputFolder(root, "publish", {}, "")
-    output.plan(["report.json"])
-    output.write_set({"report.json": json.dumps(report.to_json(), indent=1, ensure_ascii=False, default=str)
-                      + "\n"})
+    try:
+        output.plan(["report.json"])
+        output.write_set({"report.json": json_text(report.to_json())})
+    except BaseException:
+        output.finish("failed")
+        raise
     output.finish("done")
     return Path(root) / "report.json"

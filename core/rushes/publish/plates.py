@@ -12,49 +12,46 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MediaError, RushesError
+from ..media.files import check_input_file
 from ..operators import INPUT_KINDS
+from .integrate import folder_name
 
 EDITS = (".otio", ".edl")
 SUBTITLES = (".srt", ".vtt")
+PLATE_LIKE = (*INPUT_KINDS["movie"], *INPUT_KINDS["image"], *EDITS, *SUBTITLES)
 
 
-def find_plates(paths: list[str | Path]) -> tuple[list[dict[str, Any]], list[str]]:
+def find_plates(paths: list[str | Path]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Every plate in `paths` (folders are read one level deep, sequence patterns and files taken
-    as given), described; and the files that are neither plates nor sidecars."""
-    from ..media import is_sequence_path
-    from ..outputs import describe_outputs
+    as given), described; and what in the folders is not a plate or a sidecar, each with why
+    ({"path", "why"}). A path given that names no plate, or a plate given twice, is refused."""
+    from ..media import is_sequence_path, parse_pattern
 
     found: list[tuple[str, str]] = []  # (kind, path)
-    ignored: list[str] = []
+    ignored: list[dict[str, str]] = []
     sidecars: dict[Path, list[Path]] = {}
     for given in paths:
         p = Path(given)
         if p.is_dir():
-            try:
-                names = sorted(e.name for e in p.iterdir() if e.is_file() and not e.name.startswith("."))
-            except OSError as exc:
-                raise MediaError(f"cannot read the folder ({exc.strerror})", p) from None
-            for entry in describe_outputs(names):
-                kind, where = entry["kind"], p / entry["path"]
-                if kind == "image sequence":
-                    found.append(("sequence", str(where)))
-                elif kind in ("image", "movie"):
-                    found.append((kind, str(where)))
-                elif where.suffix.lower() in EDITS + SUBTITLES:
-                    sidecars.setdefault(p, []).append(where)
-                else:
-                    ignored.append(str(where))
+            plates, sides, left = _read_folder(p)
+            found += plates
+            sidecars.setdefault(p, []).extend(sides)
+            ignored += left
         elif is_sequence_path(p) and not os.path.lexists(p):
+            if not _has_frames(parse_pattern(p)):
+                raise MediaError("does not exist (no frame matches the pattern)", p)
             found.append(("sequence", str(p)))
-        elif p.suffix.lower() in INPUT_KINDS["movie"]:
-            found.append(("movie", str(p)))
-        elif p.suffix.lower() in INPUT_KINDS["image"]:
-            found.append(("image", str(p)))
-        elif os.path.lexists(p):
+        elif not os.path.lexists(p):
+            raise MediaError("does not exist", p)
+        elif not _utf8(p.name):
+            raise MediaError("its name is not UTF-8 text (rename it)", _shown(p))
+        elif p.suffix.lower() in INPUT_KINDS["movie"] + INPUT_KINDS["image"]:
+            check_input_file(p)  # a broken link, a FIFO, a folder named like a plate: one line
+            found.append(("movie" if p.suffix.lower() in INPUT_KINDS["movie"] else "image", str(p)))
+        else:
             raise MediaError("is not a plate (a movie, an image sequence pattern such as plate.####.exr, "
                              "a picture or a folder of them)", p)
-        else:
-            raise MediaError("does not exist", p)
+    _refuse_twice(found)
     plates = [describe_plate(kind, os.path.abspath(path)) for kind, path in found]
     _unique_names(plates)
     for plate in plates:
@@ -64,6 +61,84 @@ def find_plates(paths: list[str | Path]) -> tuple[list[dict[str, Any]], list[str
                 key = "edit" if side.suffix.lower() in EDITS else "subtitles"
                 plate[key] = str(side) if key == "edit" else [*plate.get("subtitles", []), str(side)]
     return plates, ignored
+
+
+def _read_folder(folder: Path) -> tuple[list[tuple[str, str]], list[Path], list[dict[str, str]]]:
+    """The plates, sidecars and left-out entries (with why) of one folder."""
+    from ..outputs import describe_outputs
+
+    try:
+        listing = sorted(folder.iterdir())
+    except OSError as exc:
+        raise MediaError(f"cannot read the folder ({exc.strerror})", folder) from None
+    names, left = [], {}
+    for entry in listing:
+        if not _utf8(entry.name):  # the media readers cannot open it, nor can it be shown as it is
+            left[entry.name] = "its name is not UTF-8 text (rename it)"
+        elif entry.name.startswith("."):
+            if entry.suffix.lower() in PLATE_LIKE:  # other hidden files (.DS_Store) are no one's plates
+                left[entry.name] = "a hidden file (its name starts with a dot)"
+        elif entry.is_dir():
+            left[entry.name] = ("a symbolic link to a folder" if entry.is_symlink() else "a folder") + \
+                " (folders are read one level deep)"
+        else:
+            try:
+                check_input_file(entry)
+                names.append(entry.name)
+            except MediaError as exc:
+                left[entry.name] = exc.problem
+    plates, sides = [], []
+    for described in describe_outputs(names):
+        kind, where = described["kind"], folder / described["path"]
+        if kind == "image sequence":
+            plates.append(("sequence", str(where)))
+        elif kind in ("image", "movie"):
+            plates.append((kind, str(where)))
+        elif where.suffix.lower() in EDITS + SUBTITLES:
+            sides.append(where)
+        else:
+            left[described["path"]] = (f"not a plate (a movie, a picture, an image sequence) nor a sidecar "
+                                       f"({', '.join(EDITS + SUBTITLES)})")
+    return plates, sides, [{"path": _shown(folder / name), "why": why} for name, why in sorted(left.items())]
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # bytes that were not UTF-8, kept by Python as lone surrogates
+        return False
+
+
+def _shown(path: Path) -> str:
+    """A path as text that can be printed and written to JSON (bytes that are not UTF-8 as U+FFFD)."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def _has_frames(pattern: Any) -> bool:
+    """Whether any file in the pattern's folder is one of its frames."""
+    import re
+
+    rx = re.compile(re.escape(pattern.prefix) + r"-?\d+" + re.escape(pattern.suffix) + r"$")
+    try:
+        return any(rx.match(name) for name in os.listdir(pattern.folder))
+    except OSError:
+        return False
+
+
+def _refuse_twice(found: list[tuple[str, str]]) -> None:
+    """A plate named twice (the same path, a link to it, or a file and its folder) would be
+    published twice: one line instead."""
+    from ..media import parse_pattern
+
+    seen: dict[str, str] = {}
+    for kind, path in found:
+        pattern = parse_pattern(path) if kind == "sequence" else None
+        key = os.path.realpath(pattern.display if pattern else path)
+        if key in seen:
+            also = f" (also as {seen[key]})" if seen[key] != path else ""
+            raise MediaError(f"given twice{also}: a plate is published once a publish", path)
+        seen[key] = path
 
 
 def plate_name(kind: str, path: str | Path) -> str:
@@ -78,9 +153,10 @@ def plate_name(kind: str, path: str | Path) -> str:
 
 def describe_plate(kind: str, path: str) -> dict[str, Any]:
     """What a plate is: frames [start, end), rate, size, colour space, audio, its files, and
-    its bad frames as found by listing the folder. A plate that cannot be read carries `problem`."""
-    name = plate_name(kind, path)
-    plate: dict[str, Any] = {"name": name, "stem": name, "kind": kind, "path": str(path), "files": [],
+    its bad frames as found by listing the folder. A plate that cannot be read carries `problem`.
+    Its `name` is the one it publishes under, safe as a folder name (`stem`: as the file says)."""
+    stem = plate_name(kind, path)
+    plate: dict[str, Any] = {"name": folder_name(stem), "stem": stem, "kind": kind, "path": str(path), "files": [],
                              "frame_range": None, "rate": None, "rate_from": None, "width": None,
                              "height": None, "colorspace": None, "audio": None, "bad_frames": {},
                              "edit": None, "subtitles": [], "problem": None}
@@ -155,8 +231,9 @@ def _describe_still(plate: dict[str, Any]) -> None:
 
 
 def _unique_names(plates: list[dict[str, Any]]) -> None:
-    """Two plates of one name (sh010.####.exr and sh010.####.png, or the same name in two folders)
-    get the extension, then a number, so each publishes into its own folder."""
+    """Two plates of one name (sh010.####.exr and sh010.####.png, the same name in two folders, or
+    two names made the same by making them safe) get the extension, then a number, so each
+    publishes into its own folder."""
     seen: dict[str, int] = {}
     for plate in plates:
         seen[plate["name"]] = seen.get(plate["name"], 0) + 1

@@ -118,6 +118,9 @@ def load_spec(path: str | Path | None) -> ProjectSpec:
         raise SpecError(f"cannot read the project spec ({exc.strerror or exc})", path) from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"not a valid TOML file ({exc})", path) from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 text; tomllib lets the decoder's error through
+        raise SpecError(f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}; "
+                        "TOML files are UTF-8)", path) from None
     try:
         return parse_spec(data, str(path))
     except SpecError as exc:

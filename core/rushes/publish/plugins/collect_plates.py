@@ -39,5 +39,5 @@ class CollectPlates(pyblish.api.ContextPlugin):
             instance.data["label"] = f"{described['name']} ({described['kind']})"
             instance.data["anonymize"] = extract.anonymize if extract.anonymize != "none" else "blur"
             self.log.info(f"{described['name']}: {described['kind']} {described['path']}")
-        for path in ignored:
-            self.log.info(f"not a plate, left out: {path}")
+        for left in ignored:
+            self.log.info(f"left out: {left['path']}: {left['why']}")

@@ -1,13 +1,15 @@
-"""Integrate: copy a plate and what was extracted from it into the next version folder of the
-publish root (`<root>/<plate>/v001`, `v002`, … never overwritten) with a manifest of every file's
-sha256, the operators, their parameters and model artifact hashes."""
+"""Integrate: stage each plate and what was extracted from it as a version (with a manifest of
+every file's sha256, the operators, their parameters and model artifact hashes), then publish every
+staged version at once into the next version folder of its plate (`<root>/<plate>/v001`, `v002`,
+… never overwritten), or none of them when anything failed."""
 import pyblish.api
 
 from rushes.publish import lib
 
 
 class IntegrateVersion(pyblish.api.InstancePlugin):
-    """Publishes nothing when any earlier plug-in failed, in this instance or another."""
+    """Stages the plate's version in the publish root's staging area (PublishVersions publishes
+    it); stages nothing when any earlier plug-in failed, in this instance or another."""
 
     label = "Integrate version"
     order = pyblish.api.IntegratorOrder
@@ -17,17 +19,12 @@ class IntegrateVersion(pyblish.api.InstancePlugin):
     def process(self, instance):
         from pathlib import Path
 
-        from rushes.publish.integrate import integrate
-
         context = instance.context
         failed = [r for r in context.data.get("results", [])
                   if r["error"] is not None and r["plugin"].order < pyblish.api.IntegratorOrder - 0.5]
         if failed:
             raise lib.PlateInvalid("Not published", f"{failed[0]['plugin'].label or failed[0]['plugin'].__name__} "
                                                     "failed; nothing is integrated until every check passes")
-        root = context.data.get("rushesRoot")
-        if not root:
-            raise lib.PlateInvalid("No publish root", "set context.data['rushesRoot'] (rushes publish --to)")
         described = lib.plate(instance)
         steps = instance.data.get("steps", {})
         items = []
@@ -45,9 +42,8 @@ class IntegrateVersion(pyblish.api.InstancePlugin):
         for step in steps.values():
             items += step["items"]
         records = [{k: v for k, v in s.items() if k != "items"} for s in steps.values()]
-        folder, manifest = integrate(root, described, items, records, lib.spec(context))
-        instance.data["published"] = str(folder)
-        self.log.info(f"{instance}: published {len(manifest['files'])} file(s) to {folder}")
+        folder = lib.publication(context).stage(described, items, records, lib.spec(context))
+        self.log.info(f"{instance}: {len(items)} file(s) staged for {folder}")
 
 
 def _is_media(path):
@@ -56,8 +52,37 @@ def _is_media(path):
     return any(path.suffix.lower() in INPUT_KINDS[k] for k in ("image", "movie", "audio"))
 
 
+class PublishVersions(pyblish.api.ContextPlugin):
+    """Claims every staged version at once (each plate's next vNNN); when any plug-in before it
+    failed, an integrate too, removes what was staged instead: every plate of a publish or none."""
+
+    label = "Publish versions"
+    order = pyblish.api.IntegratorOrder + 0.2
+    hosts = lib.HOSTS
+
+    def process(self, context):
+        publication = context.data.get("rushesPublication")
+        if publication is None:
+            return  # nothing was staged
+        failed = [r for r in context.data.get("results", []) if r["error"] is not None
+                  and r["plugin"].order < self.order]
+        if failed:
+            publication.discard()
+            first = failed[0]
+            who = first["plugin"].label or first["plugin"].__name__
+            where = f" on {first['instance']}" if first["instance"] is not None else ""
+            raise lib.PlateInvalid("Not published", f"{who} failed{where}; no plate of this publish is published")
+        published = publication.claim()
+        for instance in context:
+            folder = published.get(instance.data.get("plate", {}).get("name"))
+            if folder:
+                instance.data["published"] = folder
+                self.log.info(f"{instance}: published {folder}")
+
+
 class CleanUpStaging(pyblish.api.ContextPlugin):
-    """Remove the staging folder a host's publish made for its jobs (rushes publish removes its own)."""
+    """Remove the staging folders a host's publish made for its jobs and versions (rushes publish
+    removes its own)."""
 
     label = "Clean up staging"
     order = pyblish.api.IntegratorOrder + 0.4
@@ -70,3 +95,6 @@ class CleanUpStaging(pyblish.api.ContextPlugin):
         if runner is not None and context.data.get("rushesStagingOwned"):
             runner.close()
             shutil.rmtree(runner.staging, ignore_errors=True)  # a temporary folder of our own
+        publication = context.data.get("rushesPublication")
+        if publication is not None and context.data.get("rushesPublicationOwned"):
+            publication.close()
