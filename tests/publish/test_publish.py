@@ -401,6 +401,7 @@ def test_plugins_register_for_the_hosts_by_function_and_by_path(tmp_path, frames
         assert all(r["error"] is None for r in context.data["results"]), context.data["results"]
         assert json.loads((root / "sh090" / "v001" / "shots" / "shots.json").read_text())["cuts"] == [1011]
         assert not Path(context.data["rushesJobs"].staging).exists()
+        assert list((root / ".rushes" / "tmp").iterdir()) == []  # the versions' staging went too
 
         pyblish.api.deregister_plugin_path(pub.PLUGIN_PATH)
         registered = pub.register("resolve")
