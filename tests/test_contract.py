@@ -93,9 +93,15 @@ def test_results_of_every_kind_carry_the_envelope_and_match_their_schema(tmp_pat
     assert doc["media"] == {"rate": {"num": 25, "den": 1}, "first_frame": 0, "start_timecode": None,
                             "frame_range": [0, 480], "ocio_config": None, "colorspace": "auto",
                             "on_bad_frame": "stop", "audio_stream": 0} and doc["models"] == []
+    (shots,) = doc["annotations"]["sets"]
+    assert shots["source"]["path"] == str(clip) and shots["source"]["rate"] == {"num": 25, "den": 1}
+    assert [m["frame"] for m in shots["items"]] == doc["cuts"] and {m["type"] for m in shots["items"]} == {"Marker"}
 
     out = rushes.run("gan.upscale", plate_sequence, tmp_path / "up", models=store).out_dir
     doc = check_envelope(out, "frames", "gan.upscale", {}, store)
+    (media,) = doc["annotations"]["sets"][0]["items"]
+    assert media == {"type": "Media", "path": doc["pattern"], "role": "plate", "first": 1001, "last": 1004,
+                     "colorspace": media["colorspace"]}
     assert {"path": "sh010.####.png", "kind": "image sequence", "frame_range": [1001, 1005]} in doc["outputs"]
     assert [m["id"] for m in doc["models"]] == ["realesrgan"]
 
@@ -105,15 +111,21 @@ def test_results_of_every_kind_carry_the_envelope_and_match_their_schema(tmp_pat
     doc = check_envelope(out, "faces", "detect.faces", {"anonymize": "blur"}, store)
     track = doc["tracks"][0]
     assert track["end_frame"] == track["first_frame"] + len(track["frames"]) == 1
+    face, anonymized = doc["annotations"]["sets"][0]["items"]
+    assert face["type"] == "Track" and face["boxes"] == [[0, *track["frames"][0]["box"]]]
+    assert anonymized["type"] == "Media" and anonymized["role"] == "image" and anonymized["path"].endswith("astronaut.png")
     assert {"path": "astronaut.png", "kind": "image"} in doc["outputs"]
 
     speech = DATA / "speech" / "austen-0870.wav"
     doc = check_envelope(rushes.run("speech.vad", speech, tmp_path / "vad", models=store).out_dir,
                          "speech", "speech.vad", {}, store)
     assert doc["media"]["rate"] == {"num": 24, "den": 1} and doc["regions"]
+    assert [(r["start"], r["end"]) for r in doc["annotations"]["sets"][0]["items"]] == \
+        [(r["start_frame"], max(r["end_frame"], r["start_frame"] + 1)) for r in doc["regions"]]
     doc = check_envelope(rushes.run("speech.transcribe", speech, tmp_path / "subs", models=store).out_dir,
                          "transcript", "speech.transcribe", {}, store)
     assert sorted(m["id"] for m in doc["models"]) == ["silero-vad", "whisper-tiny-en"] and doc["subtitles"]
+    assert [c["text"] for c in doc["annotations"]["sets"][0]["items"]] == ["\n".join(c["lines"]) for c in doc["subtitles"]]
 
     script = tmp_path / "sc 12.txt"
     script.write_text("ANNA: We should go.\n")

@@ -17,11 +17,11 @@ def rushes_operators() -> list[type]:
 
 
 @hookimpl
-def rushes_result_kinds() -> list[tuple[str, type]]:
+def rushes_result_kinds() -> list[type]:
     from . import results
 
-    return [(cls.__name__, cls) for cls in (results.Cuts, results.Frames, results.FaceTracks, results.SpeechRegions,
-                                            results.Transcript, results.VoiceLines, results.Characters)]
+    return [results.Cuts, results.Frames, results.FaceTracks, results.SpeechRegions, results.Transcript,
+            results.VoiceLines, results.Characters]
 
 
 @hookimpl

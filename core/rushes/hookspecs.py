@@ -27,12 +27,14 @@ def rushes_operators() -> list[type]:
 
 
 @hookspec
-def rushes_result_kinds() -> list[tuple[str, type]]:
-    """Return (kind name, result class) pairs this plug-in adds, e.g. ``[("Slates", Slates)]``.
+def rushes_result_kinds() -> list[type | tuple[str, type]]:
+    """Return the result classes this plug-in adds, e.g. ``[Slates]`` (or (name, class) pairs).
 
-    A result class is a dataclass with ``to_json() -> dict`` (holding ``"kind": name``),
-    ``from_json(data) -> instance`` that ignores fields it does not know, and ``summary() -> str``.
-    Every kind gets a ``.json`` file; add other formats with ``rushes_writers``.
+    A result class derives from ``rushes.results.Result``: a dataclass with ``to_json() -> dict``
+    (holding ``"kind": name``, its class name), ``from_json(data) -> instance`` that ignores fields
+    it does not know, ``summary() -> str`` and ``annotations()`` (rushes.annotations: the markers,
+    ranges, tracks, captions and media every host shows of it). Every kind gets a ``.json`` file,
+    which carries those annotations; add other formats with ``rushes_writers``.
     """
 
 

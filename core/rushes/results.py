@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
+
+from .annotations import Annotation, AnnotationSet, Caption, Marker, Media, Range, Source, Track
 
 
 def known_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -27,6 +29,53 @@ def fraction_from_json(value: Any) -> Fraction:
     return Fraction(value).limit_denominator(1001)
 
 
+class Result:
+    """The base of every result kind: its name, JSON form, one-line summary and its annotations.
+
+    A kind is a dataclass deriving from this; the result registry (``rushes_result_kinds``) is keyed
+    by these classes. ``annotations()`` says what the result shows in a host, in the source's own
+    frame numbers (rushes.annotations): every host renders those, so a kind needs no host code.
+    """
+
+    schema_version: ClassVar[int] = 1
+
+    @classmethod
+    def kind_name(cls) -> str:
+        return cls.__name__
+
+    def to_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Result":
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        return self.kind_name()
+
+    def annotations(self) -> list[Annotation]:
+        return []
+
+    def annotation_source(self, media: dict[str, Any] | None = None) -> Source:
+        """The source the annotations are placed on: the result's own fields, else the run's media
+        description (`media`, the envelope's)."""
+        media = media or {}
+        rate = getattr(self, "rate", None) or getattr(getattr(self, "clock", None), "rate", None)
+        if rate is None and media.get("rate"):
+            rate = fraction_from_json(media["rate"])
+        owner = getattr(self, "clock", None) or self
+        first = getattr(owner, "first_frame", None)
+        return Source(str(getattr(owner, "source", "")), rate,
+                      int(first if first is not None else media.get("first_frame") or 0),
+                      getattr(self, "width", None), getattr(self, "height", None),
+                      getattr(owner, "start_timecode", None) or media.get("start_timecode"))
+
+    def annotation_sets(self, media: dict[str, Any] | None = None) -> list[AnnotationSet]:
+        """Every set of annotations, one per source (one, for a result of one input)."""
+        items = tuple(self.annotations())
+        return [AnnotationSet(self.annotation_source(media), items)] if items else []
+
+
 @dataclass(frozen=True)
 class Shot:
     """One shot: source frame numbers, `end` exclusive."""
@@ -40,7 +89,7 @@ class Shot:
 
 
 @dataclass
-class Cuts:
+class Cuts(Result):
     """Result of `detect.shots`: cut frames in source numbering, with their confidence.
 
     A cut at frame `f` means frame `f` is the first frame of a new shot. `first_frame` is the
@@ -69,6 +118,10 @@ class Cuts:
 
     def summary(self) -> str:
         return f"{len(self.shots)} shots, {len(self.cuts)} cuts"
+
+    def annotations(self) -> list[Annotation]:
+        return [Marker(cut, f"cut {i}", f"confidence {conf:.2f}" if conf is not None else "", "red")
+                for i, (cut, conf) in enumerate(zip(self.cuts, [*self.confidence, *[None] * len(self.cuts)]), 1)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,7 +155,7 @@ class Cuts:
 
 
 @dataclass
-class Frames:
+class Frames(Result):
     """Result of an operator that writes pictures (gan.upscale): where they are and what was done.
 
     `pattern` is the output path with `####` for sequences and movies, or the file for a still.
@@ -123,6 +176,11 @@ class Frames:
     def summary(self) -> str:
         resumed = f", {len(self.resumed)} already there" if self.resumed else ""
         return f"pictures: {self.pattern}, {len(self.written)} written{resumed}"
+
+    def annotations(self) -> list[Annotation]:
+        role = "plate" if "#" in self.pattern else "image"
+        return [Media(self.pattern, role, self.first_frame, self.first_frame + max(self.frame_count, 1) - 1,
+                      str(self.settings.get("colorspace") or ""))]
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "Frames", **asdict(self)}
@@ -216,7 +274,7 @@ class FaceTrack:
 
 
 @dataclass
-class FaceTracks:
+class FaceTracks(Result):
     """Result of detect.faces: faces linked into tracks through a shot (source frame numbers)."""
 
     source: str
@@ -234,6 +292,21 @@ class FaceTracks:
     def summary(self) -> str:
         media = [n.split(": ", 1)[1] for n in self.notes if n.startswith("anonymized: ")]
         return f"{len(self.tracks)} face track(s)" + (f"; anonymized: {media[0]}" if media else "")
+
+    def annotations(self) -> list[Annotation]:
+        """A track per face (box centres, boxes), a marker where its expression changes, the anonymized media."""
+        items: list[Annotation] = []
+        for t in self.tracks:
+            name = f"face {t.id}"
+            boxes = {p.frame: (float(p.box[0]), float(p.box[1]), float(p.box[2]), float(p.box[3]))
+                     for p in t.positions}
+            items.append(Track(name, {f: ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for f, b in boxes.items()}, boxes))
+            if t.expression_summary is not None:
+                items += [Marker(c.frame, f"{name}: {c.label}", color="yellow") for c in t.expression_summary.changes]
+        last = self.first_frame + max(self.frame_count, 1) - 1
+        items += [Media(n.split(": ", 1)[1], "plate" if self.frame_count > 1 else "image", self.first_frame, last)
+                  for n in self.notes if n.startswith("anonymized: ")]
+        return items
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -298,7 +371,7 @@ class SpeechClock:
 
 
 @dataclass
-class SpeechRegions:
+class SpeechRegions(Result):
     """Result of speech.vad: where people speak, in seconds from the media start (end exclusive)."""
 
     clock: SpeechClock
@@ -308,6 +381,11 @@ class SpeechRegions:
     def summary(self) -> str:
         talk = sum(b - a for a, b in self.regions)
         return f"{len(self.regions)} speech regions, {talk:.1f} s of {self.clock.duration:.1f} s"
+
+    def annotations(self) -> list[Annotation]:
+        f = self.clock.frame
+        return [Range(f(a), max(f(b), f(a) + 1), f"speech {i}", f"{a:.2f}-{b:.2f} s", "green")
+                for i, (a, b) in enumerate(self.regions, 1)]
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "SpeechRegions", **self.clock.to_json(), "settings": self.settings,
@@ -348,7 +426,7 @@ class Subtitle:
 
 
 @dataclass
-class Transcript:
+class Transcript(Result):
     """Result of speech.transcribe: segments with words, and subtitles snapped to the media's frames."""
 
     clock: SpeechClock
@@ -368,6 +446,10 @@ class Transcript:
     def summary(self) -> str:
         words = sum(len(s.words) for s in self.segments)
         return f"{words} words in {len(self.subtitles)} subtitles, language {self.language}"
+
+    def annotations(self) -> list[Annotation]:
+        return [Caption(c.start_frame, max(c.end_frame, c.start_frame + 1), "\n".join(c.lines))
+                for c in self.subtitles]
 
     def to_json(self) -> dict[str, Any]:
         f = self.clock.frame
@@ -407,7 +489,7 @@ class VoiceLine:
 
 
 @dataclass
-class VoiceLines:
+class VoiceLines(Result):
     """Result of speech.synthesize: one file per line, the combined file, and which engine spoke."""
 
     script: str
@@ -461,7 +543,7 @@ class Character:
 
 
 @dataclass
-class Characters:
+class Characters(Result):
     """Result of detect.characters: who appears in which shots and frames of one or more inputs.
 
     `inputs` holds, per movie, sequence or clip of an edit: `source`, `clip` (an .otio clip's
@@ -488,6 +570,19 @@ class Characters:
         head = (f"{len(found)} of {len(cast)} in the cast found" + (f" ({', '.join(found)})" if found else "")
                 if cast else "no cast")
         return f"{head}, {unknown} unknown face(s), in {len(self.inputs)} input(s)"
+
+    def annotation_sets(self, media: dict[str, Any] | None = None) -> list[AnnotationSet]:
+        """A range per appearance, named for the character, on the input (an edit's clip) it is in."""
+        sets = []
+        for index, described in enumerate(self.inputs):
+            items = tuple(Range(a.start_frame, a.end_frame, c.name,
+                                f"shot {a.shot}, confidence {a.confidence:.2f}", "green" if c.cast else "lavender")
+                          for c in self.characters for a in c.appearances if a.input == index)
+            if items:
+                source = Source(str(described["source"]), self.rate(index), int(described.get("first_frame") or 0),
+                                start_timecode=described.get("start_timecode"))
+                sets.append(AnnotationSet(source, items))
+        return sets
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "Characters", "source": self.source, "cast": self.cast, "settings": self.settings,

@@ -47,7 +47,8 @@ def kinds() -> dict[str, ResultKind]:
     hook = plugin_manager().hook
     found: dict[str, ResultKind] = {}
     for batch in hook.rushes_result_kinds():
-        for name, cls in batch:
+        for entry in batch:  # a Result class (keyed by its name), or a (name, class) pair
+            name, cls = (entry.kind_name(), entry) if isinstance(entry, type) else entry
             found.setdefault(name, ResultKind(name, cls, {"json": _json_writer}))
     for batch in hook.rushes_writers():
         for kind, ext, writer in batch:
@@ -74,8 +75,12 @@ def read_result(data: dict[str, Any]) -> Any:
 
 
 def result_json(result: Any, envelope: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A result's JSON document: the run's envelope, then the result's own fields."""
-    return {**(envelope or {}), **result.to_json()}
+    """A result's JSON document: the run's envelope, the result's own fields, then its annotations
+    (rushes.annotations: what any host shows of it, whatever its kind)."""
+    from ..annotations import block_to_json
+
+    sets = result.annotation_sets((envelope or {}).get("media")) if hasattr(result, "annotation_sets") else []
+    return {**(envelope or {}), **result.to_json(), "annotations": block_to_json(sets)}
 
 
 def _json_writer(result: Any, envelope: dict[str, Any] | None = None) -> str:
