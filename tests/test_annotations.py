@@ -11,7 +11,7 @@ from rushes.annotations import (AnnotationSet, Caption, Marker, Media, Range, So
 from rushes.interchange import kinds, result_json
 from rushes.results import (Appearance, Character, Characters, Cuts, ExpressionChange, ExpressionSummary,
                             FacePosition, FaceTrack, FaceTracks, Result, SpeechClock, SpeechRegions, Subtitle,
-                            Transcript)
+                            Transcript, VoiceLine, VoiceLines)
 
 EVERY_TYPE = [
     Marker(1012, "cut 1", "confidence 0.97", "red"),
@@ -108,3 +108,13 @@ def test_characters_annotate_each_input_of_an_edit_on_its_own_frames():
     assert sets[1].source.rate == Fraction(25) and sets[1].source.first_frame == 90000
     assert sets[1].items == (Range(90010, 90030, "Anna Karina", "shot 2, confidence 0.93", "green"),)
     assert sets[0].items == (Range(4, 20, "unknown 1", "shot 1, confidence 0.50", "lavender"),)
+
+
+def test_scratch_voice_annotates_its_sound_and_lines_in_milliseconds():
+    lines = [VoiceLine(1, "ANNA", "We should go.", "voice/line_001_anna.wav", 0.0, 1.2345),
+             VoiceLine(2, "BEN", "Now?", "voice/line_002_ben.wav", 1.7345, 2.5)]
+    voice = VoiceLines("/scripts/sc 12.txt", "piper", "joe", 22050, "voice/combined.wav", lines)
+    (only,) = voice.annotation_sets({"rate": None, "first_frame": None})
+    assert only.source == Source("/scripts/sc 12.txt", Fraction(1000), 0)
+    assert only.items == (Media("voice/combined.wav", "audio", 0, 2499),
+                          Caption(0, 1234, "We should go.", "ANNA"), Caption(1734, 2500, "Now?", "BEN"))

@@ -132,6 +132,8 @@ def test_results_of_every_kind_carry_the_envelope_and_match_their_schema(tmp_pat
     doc = check_envelope(rushes.run("speech.synthesize", script, tmp_path / "vo", {"engine": "piper"},
                                     models=store).out_dir, "voice", "speech.synthesize", {"engine": "piper"}, store)
     assert {"path": "voice/line_001_anna.wav", "kind": "audio"} in doc["outputs"]
+    sound, line = doc["annotations"]["sets"][0]["items"]
+    assert sound["path"] == "voice/combined.wav" and (line["text"], line["speaker"]) == ("We should go.", "ANNA")
 
 
 def test_otio_of_an_image_sequence_links_its_frames(tmp_path, edit_clip):

@@ -476,6 +476,9 @@ class Transcript(Result):
                    data["model"], data["task"], segments, subs, data.get("settings", {}), data.get("notes", []))
 
 
+SOUND_CLOCK = Fraction(1000)  # the rate of annotations on sound with no picture: milliseconds
+
+
 @dataclass
 class VoiceLine:
     """One line of a script as spoken: who, what, its own file, and where it sits in the combined file."""
@@ -504,6 +507,18 @@ class VoiceLines(Result):
     def summary(self) -> str:
         length = self.lines[-1].end if self.lines else 0.0
         return f"{len(self.lines)} lines, {length:.1f} s, spoken by {self.engine}; combined: {self.combined}"
+
+    def annotation_source(self, media: dict[str, Any] | None = None) -> Source:
+        # a script has no picture clock: its annotations count milliseconds from the first line
+        return Source(self.script, SOUND_CLOCK, 0)
+
+    def annotations(self) -> list[Annotation]:
+        """The combined file as audio, and a caption per line, with who speaks it."""
+        if not self.lines:
+            return []
+        ms = [(round(line.start * 1000), round(line.end * 1000)) for line in self.lines]
+        return [Media(self.combined, "audio", 0, max(ms[-1][1] - 1, 0)),
+                *(Caption(a, max(b, a + 1), line.text, line.character) for (a, b), line in zip(ms, self.lines))]
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "VoiceLines", **asdict(self)}
