@@ -93,15 +93,21 @@ def test_a_write_that_fails_on_the_second_plate_publishes_neither(tmp_path):
     """A file-size limit that the first plate fits and the second does not: nothing is published,
     and the output and report.json say so; without the limit both land as v001."""
     plates = two_plates(tmp_path, big=160)
+    still(plates / "c.png", seed=3)
     limit = 16384
     assert (plates / "a.png").stat().st_size < limit < (plates / "b.png").stat().st_size
     root = tmp_path / "publish"
     proc = held_run.command("publish", plates, "--to", root, "-q", limit=limit)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[-1] == "rushes: report written to " + str(root / "report.json")
-    assert "nothing was published" in proc.stdout and "published a" not in proc.stdout
-    (row,) = [line for line in proc.stdout.splitlines() if line.startswith("failed  Integrate version")]
-    assert row.split()[3] == "b" and f"{root}/" in row and "b.png: cannot write (file too large)" in row, row
+    assert "\n1 check(s) failed; nothing was published\n" in proc.stdout and "published a" not in proc.stdout
+    rows = {line.split()[3]: line for line in proc.stdout.splitlines() if " Integrate version " in line}
+    assert rows["a"].startswith("passed")
+    assert rows["b"].startswith("failed") and f"{root}/" in rows["b"], rows
+    assert "b.png: cannot write (file too large); nothing of this publish is published" in rows["b"]
+    assert rows["c"].startswith("failed") and "Not published: Integrate version failed on b" in rows["c"]
+    (claim,) = [line for line in proc.stdout.splitlines() if " Publish versions " in line]
+    assert claim.startswith("failed") and "no plate of this publish is published" in claim
     report = json.loads((root / "report.json").read_text())
     assert report["status"] == "failed" and report["published"] == {}
     assert sorted(p.name for p in root.iterdir()) == [".rushes", "report.json"]
@@ -109,8 +115,8 @@ def test_a_write_that_fails_on_the_second_plate_publishes_neither(tmp_path):
 
     proc = held_run.command("publish", plates, "--to", root, "-q")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert versions(root) == {"a": ["v001"], "b": ["v001"]}
-    for name in "ab":
+    assert versions(root) == {"a": ["v001"], "b": ["v001"], "c": ["v001"]}
+    for name in "abc":
         assert sha(root / name / "v001" / "plate" / f"{name}.png") == sha(plates / f"{name}.png")
 
 

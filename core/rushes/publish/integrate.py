@@ -162,6 +162,7 @@ class Publication:
         self.recovered: dict[str, str] = {}  # what this run finished claiming for a stopped one
         self.notes: list[str] = []
         self._opened = False
+        self._count = 0  # versions begun here, staged whole or not
 
     @property
     def jobs(self) -> Path:
@@ -186,7 +187,8 @@ class Publication:
         check_targets(self.root, [plate])
         plate_dir = self.root / folder_name(plate["name"])
         self._check_plate_dir(plate_dir)
-        staged = self.open() / "versions" / f"{len(self.staged) + 1:04d}"
+        self._count += 1
+        staged = self.open() / "versions" / f"{self._count:04d}"
         files = []
         target, src = staged, None
         try:

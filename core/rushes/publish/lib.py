@@ -55,6 +55,16 @@ def failed_instances(context, plugin) -> list:
     return found
 
 
+def failed_before(context, order: float) -> str | None:
+    """What failed first among the plug-ins so far up to `order` ("Frame rate failed on sh010"),
+    or None: a publish goes on to publish only when nothing did."""
+    for result in context.data.get("results", []):
+        if result["error"] is not None and result["plugin"].order <= order:
+            who = result["plugin"].label or result["plugin"].__name__
+            return who + " failed" + (f" on {result['instance']}" if result["instance"] is not None else "")
+    return None
+
+
 def plate(instance) -> dict[str, Any]:
     """The plate description (rushes.publish.plates.describe_plate) an instance carries."""
     return instance.data["plate"]

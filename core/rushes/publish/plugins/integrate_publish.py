@@ -9,7 +9,7 @@ from rushes.publish import lib
 
 class IntegrateVersion(pyblish.api.InstancePlugin):
     """Stages the plate's version in the publish root's staging area (PublishVersions publishes
-    it); stages nothing when any earlier plug-in failed, in this instance or another."""
+    it); stages nothing when any plug-in failed before, on this plate or another (its integrate too)."""
 
     label = "Integrate version"
     order = pyblish.api.IntegratorOrder
@@ -20,11 +20,9 @@ class IntegrateVersion(pyblish.api.InstancePlugin):
         from pathlib import Path
 
         context = instance.context
-        failed = [r for r in context.data.get("results", [])
-                  if r["error"] is not None and r["plugin"].order < pyblish.api.IntegratorOrder - 0.5]
+        failed = lib.failed_before(context, self.order)  # another plate's integrate too: no copying in vain
         if failed:
-            raise lib.PlateInvalid("Not published", f"{failed[0]['plugin'].label or failed[0]['plugin'].__name__} "
-                                                    "failed; nothing is integrated until every check passes")
+            raise lib.PlateInvalid("Not published", f"{failed}; no plate of this publish is published")
         described = lib.plate(instance)
         steps = instance.data.get("steps", {})
         items = []
@@ -64,14 +62,10 @@ class PublishVersions(pyblish.api.ContextPlugin):
         publication = context.data.get("rushesPublication")
         if publication is None:
             return  # nothing was staged
-        failed = [r for r in context.data.get("results", []) if r["error"] is not None
-                  and r["plugin"].order < self.order]
+        failed = lib.failed_before(context, self.order)
         if failed:
             publication.discard()
-            first = failed[0]
-            who = first["plugin"].label or first["plugin"].__name__
-            where = f" on {first['instance']}" if first["instance"] is not None else ""
-            raise lib.PlateInvalid("Not published", f"{who} failed{where}; no plate of this publish is published")
+            raise lib.PlateInvalid("Not published", f"{failed}; no plate of this publish is published")
         published = publication.claim()
         for instance in context:
             folder = published.get(instance.data.get("plate", {}).get("name"))
