@@ -118,3 +118,21 @@ def test_scratch_voice_annotates_its_sound_and_lines_in_milliseconds():
     assert only.source == Source("/scripts/sc 12.txt", Fraction(1000), 0)
     assert only.items == (Media("voice/combined.wav", "audio", 0, 2499),
                           Caption(0, 1234, "We should go.", "ANNA"), Caption(1734, 2500, "Now?", "BEN"))
+
+
+def test_a_studio_kind_no_host_knows_carries_all_five_types_in_its_json(tmp_path, plugin_package, edit_clip):
+    import rushes
+    from fixtures import studio
+    from rushes.media import probe
+
+    plugin_package(studio.MODULE, studio.SOURCE)
+    clip, _ = edit_clip
+    out = rushes.run("studio.breakdown", clip, tmp_path / "break down", {"key": 3}).out_dir
+    doc = json.loads((out / "breakdown.json").read_text(encoding="utf-8"))
+    (only,) = block_from_json(doc["annotations"])
+    info = probe(clip)
+    assert only.source.path == str(clip) and (only.source.width, only.source.height) == (info.width, info.height)
+    marker, action, shoulder, hand, caption, matte = only.items
+    assert marker == Marker(3, "key frame", "the hand is highest", "red") and hand.parent == "shoulder"
+    assert (action.start, action.end) == (1, info.frame_count - 1) and caption.speaker == "DIRECTOR"
+    assert matte == Media("breakdown/matte.png", "matte", 3, 3) and (out / matte.path).stat().st_size > 0
