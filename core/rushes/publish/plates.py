@@ -33,8 +33,8 @@ def find_plates(paths: list[str | Path]) -> tuple[list[dict[str, Any]], list[dic
     for given in paths:
         p = Path(given)
         if p.is_dir():
-            plates, sides, left = _read_folder(p)
-            found += plates
+            inside, sides, left = _read_folder(p)
+            found += inside
             sidecars.setdefault(p, []).extend(sides)
             ignored += left
         elif is_sequence_path(p) and not os.path.lexists(p):
