@@ -276,3 +276,25 @@ def test_csv_text_cells_that_a_spreadsheet_would_run_start_with_a_quote(text, ce
 
     written = csv_text(["name", "frames"], [[text, 12], [text, -3]])
     assert list(csv.reader(io.StringIO(written))) == [["name", "frames"], [cell, "12"], [cell, "-3"]]
+
+
+def test_what_in_a_cast_folder_is_named_like_a_still_but_is_none_is_left_out_with_why(empty_movie, tmp_path, store):
+    import os
+
+    cast = cast_folder(tmp_path / "cast", {"Eileen Collins.png": "astronaut.png"})
+    os.symlink(tmp_path / "gone.jpg", cast / "Ghost.jpg")
+    (cast / "Folder.png").mkdir()
+    os.mkfifo(cast / "Pipe.jpg")
+    shutil.copyfile(PHOTOS / "obama.jpg", cast / ".Hidden.jpg")
+    out = run("detect.characters", empty_movie, tmp_path / "out", {"cast": str(cast)}, models=store)
+    assert [c.name for c in out.result.characters] == ["Eileen Collins"]
+    assert out.result.notes == ["cast: left out .Hidden.jpg: a hidden file (its name starts with a dot)",
+                                "cast: left out Folder.png: is a folder, not a file",
+                                "cast: left out Ghost.jpg: broken symbolic link: its target does not exist",
+                                "cast: left out Pipe.jpg: is not a regular file (a FIFO)"]
+
+    (cast / "Eileen Collins.png").unlink()
+    with pytest.raises(ParameterError) as err:
+        run("detect.characters", empty_movie, tmp_path / "again", {"cast": str(cast)}, models=store)
+    assert "no stills" in err.value.line() and "left out Pipe.jpg: is not a regular file (a FIFO)" in err.value.line()
+    assert not (tmp_path / "again").exists()

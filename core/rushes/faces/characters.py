@@ -248,11 +248,23 @@ def _read_cast(folder: Path, detector, encoder, params: dict[str, Any],
     from ..media import color, read_image
     from .identity import distances
 
-    stills = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in STILL_EXTENSIONS
-                    and not p.name.startswith("."))
+    from ..media import check_input_file
+
+    stills = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() not in STILL_EXTENSIONS:
+            continue
+        if p.name.startswith("."):
+            notes.append(f"cast: left out {p.name}: a hidden file (its name starts with a dot)")
+            continue
+        try:
+            stills.append(check_input_file(p))
+        except MediaError as exc:  # a broken link, a folder or a FIFO named like a still: said, not skipped
+            notes.append(f"cast: left out {p.name}: {exc.problem}")
     if not stills:
+        left = f"; {notes[-1][len('cast: '):]}" if notes and notes[-1].startswith("cast: left out") else ""
         raise ParameterError(f"cast: no stills in the folder (name them after the person: Name.jpg, "
-                             f"Name 2.jpg; {', '.join(STILL_EXTENSIONS)})", folder)
+                             f"Name 2.jpg; {', '.join(STILL_EXTENSIONS)}){left}", folder)
     cast: dict[str, list[tuple[str, np.ndarray]]] = {}
     for still in stills:
         pixels, meta = read_image(still)
