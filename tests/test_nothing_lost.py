@@ -361,3 +361,51 @@ def test_an_interrupt_while_the_result_set_lands_still_lands_it_whole(plates, re
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     same_results(out, reference("detect.shots"))
+
+
+# -- untrusted files that once crashed the process --
+DEEP_EDIT = "[" * 100_000 + "]" * 100_000  # OpenTimelineIO's reader recursed once a bracket: a segfault
+
+
+def test_a_deeply_nested_edit_is_one_line_for_run_publish_and_serve(tmp_path, edit_clip, store):
+    """The same .otio, nested past any stack, read by `rushes run` (detect.characters' edit input), by
+    `rushes publish` (the plate's edit beside it) and by a job on `rushes serve`: each time one line
+    naming the file and its depth, nothing crashes, and the worker serves on."""
+    from rushes.jobs.client import WorkerClient
+
+    plates = tmp_path / "plates"
+    plates.mkdir()
+    edit = plates / "reel 1.otio"
+    edit.write_text(DEEP_EDIT)
+    shutil.copy(edit_clip[0], plates / "reel 1.mp4")
+    before = snapshot(plates)
+    says = "JSON nested 100000 levels deep (at most 256); not read"
+
+    one_line_error(rushes("run", "detect.characters", edit, "--out", tmp_path / "characters", "-q"),
+                   str(edit), says)
+    assert not (tmp_path / "characters").exists()
+
+    spec = tmp_path / "project.toml"
+    spec.write_text('[operators."detect.shots"]\nmethod = "fast"\n')
+    proc = rushes("publish", plates, "--to", tmp_path / "publish", "--spec", spec, "--quiet")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, (proc.returncode, proc.stdout, proc.stderr)
+    (failed,) = [line for line in proc.stdout.splitlines() if line.startswith("failed")]
+    assert "Shot list agrees with the edit" in failed and f"{edit}: {says}" in failed
+    assert not (tmp_path / "publish" / "reel 1").exists()  # nothing published
+
+    state = tmp_path / "state"
+    worker = subprocess.Popen([sys.executable, "-m", "rushes.cli", "serve", "--port", "0", "--state", str(state)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=dict(os.environ, RUSHES_CACHE=str(store.cache_dir)))
+    try:
+        assert "listening" in worker.stdout.readline()
+        client = WorkerClient.from_state(state)
+        job = client.submit({"operator": "detect.characters", "input": str(edit), "out": str(tmp_path / "job")})
+        status = client.wait(job, poll=1, timeout=120)
+        assert (status["state"], status["error"]) == ("failed", f"{edit}: {says}")
+        assert worker.poll() is None and [op["name"] for op in client.operators()]  # still serving
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.communicate(timeout=60)
+    assert worker.returncode == 0
+    assert snapshot(plates) == before  # the edit and its plate untouched

@@ -320,11 +320,9 @@ def _edit_segments(path: Path, spec: Any, open_frames) -> Iterator[Segment]:
     """The clips of an .otio edit's video tracks, each with its media opened and its source range."""
     import opentimelineio as otio
 
-    try:
-        timeline = otio.adapters.read_from_file(str(path))
-    except Exception as exc:  # OTIO raises many kinds for a broken file
-        raise MediaError(f"not a readable OpenTimelineIO edit ({str(exc).splitlines()[0] if str(exc) else exc})",
-                         path) from None
+    from ..interchange.reading import read_otio
+
+    timeline = read_otio(path)  # its nesting checked first: OTIO's reader crashes on a deep file
     clips = [c for t in getattr(timeline, "video_tracks", lambda: [])() for c in t.find_clips()]
     if not clips:
         raise MediaError("the edit holds no video clips", path)

@@ -12,15 +12,17 @@ def edit_cuts(path: str | Path, rate: float, first_frame: int) -> list[int]:
     the first starts on the track (record side), counted from the plate's first frame."""
     import opentimelineio as otio
 
+    from ..interchange.reading import read_otio
+
     path = Path(path)
-    try:
-        if path.suffix.lower() == ".edl":
+    if path.suffix.lower() != ".edl":
+        timeline = read_otio(path)  # its nesting checked first: OTIO's reader crashes on a deep file
+    else:
+        try:
             timeline = otio.adapters.read_from_file(str(path), rate=rate)
-        else:
-            timeline = otio.adapters.read_from_file(str(path))
-    except Exception as exc:  # OTIO's adapters raise many kinds; any of them means an unreadable edit
-        raise MediaError(f"not a readable edit ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})",
-                         path) from None
+        except Exception as exc:  # OTIO's adapters raise many kinds; any of them means an unreadable edit
+            raise MediaError(f"not a readable edit ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})",
+                             path) from None
     tracks = timeline.video_tracks() if hasattr(timeline, "video_tracks") else []
     if not tracks:
         raise MediaError("the edit has no video track", path)
