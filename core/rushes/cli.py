@@ -204,10 +204,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     server = make_server(args.host, args.port, args.state, [Path(r) for r in args.root or []] or None,
                          args.slots, args.allow_remote, ModelStore(wheelhouse=args.wheelhouse),
-                         job_timeout=args.job_timeout)
+                         job_timeout=args.job_timeout, crash_log=True)
     w = server.worker
     print(f"rushes: worker listening on {server.url}; {w.slots} job slot(s), network jobs one at a time on "
           f"{', '.join(w.devices)}; jobs in {server.store.path} (Ctrl-C stops)", flush=True)
+    for job in w.given_up:  # the last worker died running them: say so once, here
+        record = server.store.get(job)
+        print(f"rushes: job {job} failed: {record.error if record else 'not run again'}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -254,10 +257,16 @@ def _cmd_jobs(args: argparse.Namespace) -> int:
     if args.id:
         print(json.dumps(client.status(args.id), indent=2))
         return 0
-    for job in client.list():
+    if not 1 <= args.limit <= 500:
+        raise ParameterError(f"--limit {args.limit} must be from 1 to 500")
+    jobs = client.list(limit=args.limit, before=args.before)
+    for job in jobs:
         spec = job["spec"]
         print(f"{job['id']}  {job['state']:<9} {job['progress'] * 100:5.1f}%  {spec['operator']:<14} "
               f"{Path(spec['input']).name}  {job['error'] or job['message']}")
+    if len(jobs) == args.limit:  # maybe more: how to see them
+        print(f"rushes: the newest {args.limit} shown; older ones: rushes jobs --before {jobs[-1]['id']}",
+              file=sys.stderr)
     return 0
 
 
@@ -267,7 +276,9 @@ def _cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def _cmd_panel(args: argparse.Namespace) -> int:
-    """Print the link to the running worker's panel (the token in its fragment) and open it in a browser."""
+    """Print the link to the running worker's panel (the token in its fragment) and open the panel in a
+    browser through a page only this user can read: the browser's command line, which any local user
+    can see, holds that page's path, never the token."""
     import webbrowser
 
     from .jobs.client import WorkerError, default_state_dir, running_worker
@@ -276,9 +287,8 @@ def _cmd_panel(args: argparse.Namespace) -> int:
     if client is None:
         raise WorkerError(f"no rushes worker running for {args.state or default_state_dir()} "
                           "(start one with `rushes serve`)")
-    url = client.panel_url()
-    print(url, flush=True)
-    if not args.print and not webbrowser.open(url):
+    print(client.panel_url(), flush=True)
+    if not args.print and not webbrowser.open(client.panel_page()):
         print("rushes: no browser to open here; open the link above in one", file=sys.stderr)
     return 0
 
@@ -391,8 +401,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_media_arguments(submit)
     submit.set_defaults(func=_cmd_submit)
 
-    jobs = sub.add_parser("jobs", help="list the worker's jobs, or show one")
+    jobs = sub.add_parser("jobs", help="list the worker's newest jobs, or show one with its result")
     jobs.add_argument("id", nargs="?")
+    jobs.add_argument("--limit", type=int, default=50, metavar="N", help="how many jobs to list (default 50, "
+                                                                         "at most 500)")
+    jobs.add_argument("--before", metavar="ID", help="list the jobs older than this one")
     jobs.set_defaults(func=_cmd_jobs)
 
     cancel = sub.add_parser("cancel", help="cancel a job")

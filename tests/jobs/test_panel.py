@@ -4,7 +4,11 @@ following it to 100 %, cancelling, and refusing to work without the token)."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
+import subprocess
+import sys
 import threading
 import tomllib
 import urllib.error
@@ -132,9 +136,30 @@ def test_the_panel_command(worker, capsys, monkeypatch, tmp_path):
     assert cli.main(["panel", "--print", "--state", str(tmp_path / "state")]) == 0
     assert capsys.readouterr().out == link + "\n" and opened == []
     assert cli.main(["panel", "--state", str(tmp_path / "state")]) == 0
-    assert capsys.readouterr().out == link + "\n" and opened == [link]
+    page = tmp_path / "state" / "panel.html"
+    assert capsys.readouterr().out == link + "\n" and opened == [page.as_uri()]  # the link itself is printed only
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600 and f'url={link}"' in page.read_text()
     assert cli.main(["panel", "--state", str(tmp_path / "nobody")]) == 2
     assert "no rushes worker running for" in capsys.readouterr().err
+
+
+def test_the_browser_is_not_handed_the_token(worker, tmp_path):
+    """What `rushes panel` puts on the browser's command line (readable by any local user with ps): the
+    path of a page only this user can read, which forwards to the panel; never the token."""
+    server, client = worker
+    seen = tmp_path / "browser argv.json"
+    browser = tmp_path / "browser.py"
+    browser.write_text(f"import json, sys\nopen({str(seen)!r}, 'w').write(json.dumps(sys.argv))\n")
+    env = dict(os.environ, BROWSER=f"{sys.executable} {browser} %s")  # webbrowser runs it with the URL
+    env.pop("DISPLAY", None), env.pop("WAYLAND_DISPLAY", None)
+    proc = subprocess.run([sys.executable, "-m", "rushes.cli", "panel", "--state", str(tmp_path / "state")],
+                          env=env, capture_output=True, text=True, timeout=SAFETY)
+    assert proc.returncode == 0, proc.stderr
+    argv = json.loads(seen.read_text())
+    page = tmp_path / "state" / "panel.html"
+    assert argv[1:] == [page.as_uri()] and client.token not in " ".join(argv)
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600 and client.panel_url() in page.read_text()
+    assert proc.stdout.strip() == client.panel_url()  # printed for the user, on their terminal only
 
 
 # ---- in a real browser ----
@@ -257,6 +282,43 @@ def test_the_panel_cancels_a_running_job(worker, chromium, gated_ops, script, tm
         assert client.status(job)["state"] == "cancelled"
     finally:
         gated_ops.gate("panel").set()
+        page.close()
+
+
+def test_the_page_handed_to_the_browser_opens_the_panel(worker, chromium, gated_ops, script, tmp_path):
+    """The file:// page `rushes panel` opens forwards Chromium to the panel, which gets the token from it;
+    a job finished before the panel opened shows its result files (asked for once, the list has none)."""
+    server, client = worker
+    job = client.submit({"operator": "test.gated", "input": str(script), "out": str(tmp_path / "early"),
+                         "params": {"frames": 2, "hold": 0}})
+    done = client.wait(job, poll=0.2, timeout=SAFETY)
+    assert done["state"] == "done" and "result" not in client.list()[0]
+    page = chromium.open()
+    try:
+        page.call("Page.navigate", url=client.panel_page())
+        page.wait_for(f"location.href.startsWith({js(server.url)}) && document.readyState === 'complete' && "
+                      "!!document.body")  # forwarded by the page's meta refresh
+        page.wait_for(READY)
+        assert page.evaluate("location.href") == server.url + "/panel"  # the token out of the address bar
+        files = f"[...document.querySelectorAll('[data-job=\"{job}\"] .files li')].map(l => l.textContent)"
+        assert page.wait_for(f"({files}).length && {files}") == [Path(f).name for f in done["result"]["files"]]
+        assert page.evaluate(f"{row(job, '.out-dir')}.textContent") == str(tmp_path / "early")
+    finally:
+        page.close()
+
+
+def test_a_token_no_worker_could_have_is_called_wrong(worker, chromium):
+    """A link whose token holds characters a token never has (which a browser cannot even send) is
+    refused as a wrong token at once, not taken for a worker that cannot be reached and tried forever."""
+    server, _ = worker
+    page = chromium.open(server.url + "/panel#token=" + urllib.parse.quote("токен-✓"))
+    try:
+        page.wait_for("document.body.dataset.state === 'refused'")
+        assert "token is wrong" in page.evaluate("document.getElementById('refused-reason').textContent")
+        assert page.evaluate("document.getElementById('connection').textContent") == "refused"
+        assert page.evaluate("[document.getElementById('refused').hidden, document.getElementById('app').hidden]") == \
+            [False, True]
+    finally:
         page.close()
 
 

@@ -140,10 +140,15 @@ def test_many_clients_and_a_hundred_queued_jobs(worker, tmp_path, edit_clip):
     for t in threads:
         t.join()
     assert not errors and len(set(ids)) == 100
-    listed = client.list()
-    assert len(listed) == 100 and {j["state"] for j in listed} == {"queued"}
+    # listed a page at a time, newest first: two pages hold every job once
+    first = client.list(limit=60)
+    rest = client.list(limit=60, before=first[-1]["id"])
+    listed = first + rest
+    assert (len(first), len(rest)) == (60, 40) and sorted(j["id"] for j in listed) == sorted(ids)
+    assert [j["created"] for j in listed] == sorted((j["created"] for j in listed), reverse=True)
+    assert {j["state"] for j in listed} == {"queued"} and len(client.list()) == 50  # the default page
     assert all(client.cancel(j) == "cancelled" for j in ids)
-    assert {j["state"] for j in client.list()} == {"cancelled"}
+    assert {j["state"] for j in client.list(limit=100)} == {"cancelled"}
 
 
 def test_refuses_non_loopback(tmp_path):
@@ -230,6 +235,176 @@ def test_killed_worker_resumes_the_job(tmp_path, store, gated_ops, script):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+
+
+CRASH_OPS = '''
+"""test.crash: a job that takes its worker process down (or, with how=none, one that just runs)."""
+import ctypes
+import os
+
+import pluggy
+
+from rushes.operators import Operator, Param
+from rushes.results import Frames
+
+hookimpl = pluggy.HookimplMarker("rushes")
+
+
+class Crash(Operator):
+    name = "test.crash"
+    summary = "Takes the worker process down: a segmentation fault in native code, or an exit"
+    inputs = ("text",)
+    result = "Frames"
+    output_stem = "frames"
+    params = (Param("how", str, "segfault", "How", "segfault, exit or none", choices=("segfault", "exit", "none")),)
+
+    def open_input(self, path, params):
+        return path
+
+    def run(self, media, params, ctx):
+        ctx.report(phase="crashing", message=params["how"])
+        if params["how"] == "segfault":
+            ctypes.string_at(0)  # reads address 0: SIGSEGV, nothing Python can catch
+        elif params["how"] == "exit":
+            os._exit(70)  # gone at once, like the kernel's out-of-memory killer: no crash report
+        return Frames(source=media, pattern="f.####.txt", first_frame=1, frame_count=0, width=0, height=0,
+                      written=[], resumed=[])
+
+
+@hookimpl
+def rushes_operators():
+    return [Crash]
+'''
+
+
+@pytest.fixture()
+def crash_ops(plugin_package):
+    """The `rushes_test_crash` plug-in package (test.crash), its folder as `.site`."""
+    return plugin_package("rushes_test_crash", CRASH_OPS)
+
+
+def crashing_job(state: Path, store, site: Path, script: Path, how: str) -> tuple[str, int]:
+    """Start `rushes serve`, submit a test.crash job that takes it down `how`; (job id, its exit status)."""
+    proc, client = start_worker(state, store, site)
+    job = client.submit({"operator": "test.crash", "input": str(script), "out": str(state.parent / "crash"),
+                         "params": {"how": how}})
+    proc.communicate(timeout=SAFETY)
+    return job, proc.returncode
+
+
+def serve_until_it_dies(state: Path, store, site: Path) -> subprocess.Popen:
+    """`rushes serve` on `state`, left to run until its job takes it down (it may not get to say it listens)."""
+    env = dict(os.environ, RUSHES_CACHE=str(store.cache_dir),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.Popen([sys.executable, "-m", "rushes.cli", "serve", "--port", "0", "--state", str(state)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc.communicate(timeout=SAFETY)
+    return proc
+
+
+def test_a_job_that_segfaults_the_worker_is_failed_on_restart_and_the_queue_goes_on(
+        tmp_path, store, crash_ops, script):
+    """A job crashes `rushes serve` in native code: the crash report names its thread, so on restart
+    that job is failed at once, saying so, instead of crashing every worker that starts; the next job
+    in the queue runs."""
+    state = tmp_path / "state"
+    job, died = crashing_job(state, store, crash_ops.site, script, "segfault")
+    assert died == -signal.SIGSEGV
+    report = (state / "crash.log").read_text()
+    assert "Fatal Python error: Segmentation fault" in report and "Current thread 0x" in report
+    queue = JobStore(state / "jobs.sqlite")  # queued while no worker runs
+    after = queue.add(JobSpec("test.crash", str(script), str(tmp_path / "after"), {"how": "none"}))
+    queue.close()
+
+    proc, client = start_worker(state, store, crash_ops.site)
+    try:
+        said = proc.stdout.readline().strip()
+        error = ("the worker crashed while running this job (Segmentation fault; see worker.log); not run again, "
+                 "since it would crash the worker again")
+        assert said == f"rushes: job {job} failed: {error}"
+        status = client.status(job)
+        assert (status["state"], status["error"], status["attempts"]) == ("failed", error, 1)
+        assert [e["phase"] for e in client.events(job)][-1] == "failed"
+        assert client.wait(after, poll=0.2, timeout=SAFETY)["state"] == "done"
+        log = (state / "worker.log").read_text()
+        assert "its crash report" in log and "Fatal Python error: Segmentation fault" in log
+        assert (state / "crash.log").read_text() == ""  # used once, kept in worker.log
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+
+
+def test_a_job_the_worker_dies_running_twice_is_not_run_a_third_time(tmp_path, store, crash_ops, script):
+    """A job that takes the worker down without a crash report (an exit, a kill by the kernel): it is
+    run once more after the first restart, and after the second it is failed with the reason."""
+    state = tmp_path / "state"
+    job, died = crashing_job(state, store, crash_ops.site, script, "exit")
+    assert died == 70 and (state / "crash.log").read_text() == ""  # no report to name it
+    assert serve_until_it_dies(state, store, crash_ops.site).returncode == 70  # resumed, and down again
+    proc, client = start_worker(state, store, crash_ops.site)
+    try:
+        error = ("the worker stopped 2 times while running this job (killed or crashed; see worker.log); "
+                 "not run again: submit it again to retry")
+        assert proc.stdout.readline().strip() == f"rushes: job {job} failed: {error}"
+        status = client.status(job)
+        assert (status["state"], status["error"], status["attempts"]) == ("failed", error, 2)
+        phases = [e["phase"] for e in client.events(job)]
+        assert phases.count("running") == 2 and phases[-1] == "failed"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+
+
+def test_after_a_crash_only_the_job_its_report_names_is_blamed(tmp_path):
+    """Two jobs running when the worker died: the one whose thread the crash report names is failed;
+    the other was only interrupted and resumes, uncounted. A report naming no job's thread, or none
+    at all, counts against every job running, and the second such death fails it."""
+    db = JobStore(tmp_path / "jobs.sqlite")
+    hit, bystander = (db.add(JobSpec("detect.shots", f"/plates/{n}.mov", f"/out/{n}")) for n in ("hit", "by"))
+    assert db.claim_next(runner="7f01").id == hit and db.claim_next(runner="7f02").id == bystander
+    assert db.requeue_interrupted("Segmentation fault", "7f01") == ([bystander], [hit])
+    assert db.get(hit).error.startswith("the worker crashed while running this job (Segmentation fault;")
+    assert db.claim_next(runner="7f03").id == bystander
+    assert db.requeue_interrupted("Segmentation fault", "7f99") == ([bystander], [])  # a thread of no job
+    assert db.claim_next(runner="7f03").id == bystander
+    assert db.requeue_interrupted() == ([], [bystander])  # died again, with no report
+    record = db.get(bystander)
+    assert (record.state, record.attempts) == ("failed", 3) and "stopped 2 times" in record.error
+    db.close()
+
+
+def test_path_parameters_are_taken_from_the_submitters_folder(worker, tmp_path, monkeypatch):
+    """`rushes submit -p cast=cast` in a shot's folder, and a host's client from its own folder: the cast
+    folder is the submitter's (the schema says it is a path), whatever the worker's folder; a relative
+    path parameter that reaches the worker as it is, is refused."""
+    server, client = worker
+    server.worker.stop()  # only the queued specs are looked at
+    here = tmp_path / "shot 010"
+    (here / "cast").mkdir(parents=True)
+    (here / "reel.otio").write_text("{}")
+    proc = subprocess.run([sys.executable, "-m", "rushes.cli", "submit", "detect.characters", "reel.otio",
+                           "--out", "characters", "-p", "cast=cast", "-p", "min_face=30",
+                           "--state", str(tmp_path / "state")], cwd=here, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    spec = client.status(proc.stdout.strip())["spec"]
+    assert (spec["input"], spec["out"]) == (str(here / "reel.otio"), str(here / "characters"))
+    assert spec["params"] == {"cast": str(here / "cast"), "min_face": "30"}
+
+    monkeypatch.chdir(here)
+    host = WorkerClient.from_state(tmp_path / "state")
+    job = host.submit({"operator": "detect.characters", "input": "reel.otio", "out": "characters",
+                       "params": {"cast": "cast"}})
+    assert client.status(job)["spec"]["params"] == {"cast": str(here / "cast")}
+    job = host.submit({"operator": "detect.characters", "input": str(here / "reel.otio"), "out": "c2",
+                       "params": {"cast": ""}}, folder=str(tmp_path))
+    assert client.status(job)["spec"]["params"] == {"cast": ""} and client.status(job)["spec"]["out"] == \
+        str(tmp_path / "c2")
+    with pytest.raises(WorkerError, match="parameter cast='cast' must be an absolute path") as err:
+        client._call("POST", "/v1/jobs", {"operator": "detect.characters", "input": str(here / "reel.otio"),
+                                          "out": str(here / "characters"), "params": {"cast": "cast"}})
+    assert err.value.status == 400
 
 
 def test_killed_sequence_job_resumes_frame_by_frame(tmp_path, store, gated_ops, script):

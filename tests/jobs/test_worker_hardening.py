@@ -17,6 +17,7 @@ import pytest
 
 from fixtures.worker import serving
 import rushes.jobs.client as client_module
+from rushes import cli
 from rushes.errors import MediaError, ParameterError, RushesError
 from rushes.jobs import JobSpec, validate_spec
 from rushes.jobs.client import RETRY_DELAYS, WorkerClient, WorkerError
@@ -88,7 +89,7 @@ def assert_json_error(answer, status: int, words: str = "") -> str:
 def handlers_done() -> None:
     """Wait until every request-handling thread has ended (so stderr holds all they wrote)."""
     deadline = time.monotonic() + SAFETY
-    while any("process_request_thread" in t.name for t in threading.enumerate()):
+    while any(t.name in ("rushes-connection", "rushes-refusing") for t in threading.enumerate()):
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
@@ -163,6 +164,104 @@ def test_fifty_clients_at_once_are_all_accepted(serve, tmp_path, movie):
         t.join(SAFETY)
     assert not errors and len(set(ids)) == n
     assert len(client.list()) == n
+
+
+def connection_threads() -> int:
+    return sum(t.name in ("rushes-connection", "rushes-refusing") for t in threading.enumerate())
+
+
+def answer_or_none(sock: socket.socket) -> tuple[int, dict, bytes] | None:
+    """The answer on a connection whose request was sent; None when the worker closed it unanswered."""
+    try:
+        resp = http.client.HTTPResponse(sock)
+        resp.begin()
+        return resp.status, dict(resp.headers), resp.read()
+    except (ConnectionError, http.client.RemoteDisconnected):
+        return None
+
+
+def test_connections_beyond_the_cap_get_503_and_threads_stay_bounded(serve, tmp_path, monkeypatch):
+    """Two connections allowed: two clients that send half a request hold both; thirty more at once
+    are each answered 503 or closed, never served, on at most MAX_REFUSING extra threads; once the
+    two hang up the worker serves again."""
+    from rushes.jobs.server import MAX_REFUSING
+
+    server, client = serve(max_connections=2, request_timeout=SAFETY)
+    address = server.server_address[:2]
+    with ExitStack() as stack:
+        holders = [stack.enter_context(socket.create_connection(address, timeout=SAFETY)) for _ in range(2)]
+        for sock in holders:
+            sock.sendall(b"GET /v1/ops HTTP/1.1\r\nHost: localhost\r\n")  # the rest never comes
+        busy = assert_json_error(exchange(server, request(server, client.token, "GET", "/v1/ops")), 503)
+        assert busy == "the rushes worker is busy: 2 connections are open already; try again shortly"
+        with monkeypatch.context() as patch:  # the client asks again a few times, then says why
+            pauses = _no_sleep(patch)
+            with pytest.raises(WorkerError) as err:
+                client.list()
+        assert (err.value.status, str(err.value)) == (503, busy) and pauses == list(RETRY_DELAYS)
+
+        deadline = time.monotonic() + SAFETY
+        while connection_threads() > 2:  # the refusals above have ended: only the two holders are served
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        flood = [stack.enter_context(socket.create_connection(address, timeout=SAFETY)) for _ in range(30)]
+        sent = []
+        for sock in flood:
+            try:
+                sock.sendall(request(server, client.token, "GET", "/v1/jobs"))
+                sent.append(sock)
+            except (BrokenPipeError, ConnectionResetError):  # closed unanswered before it was sent
+                pass
+        assert connection_threads() <= 2 + MAX_REFUSING
+        answers = [answer_or_none(sock) for sock in sent]
+        assert connection_threads() <= 2 + MAX_REFUSING
+        refused = [a for a in answers if a is not None]
+        assert refused and all(status == 503 and headers["Retry-After"] == "1" and b"busy" in body
+                               for status, headers, body in refused), refused
+        for sock in holders + flood:
+            sock.close()
+    deadline = time.monotonic() + SAFETY  # their threads see the hang-up and free their places
+    while True:
+        with socket.create_connection(address, timeout=SAFETY) as sock:
+            sock.sendall(request(server, client.token, "GET", "/v1/jobs"))
+            got = answer_or_none(sock)
+        if got is not None and got[0] != 503:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert got[0] == 200 and json.loads(got[2]) == []
+    handlers_done()
+    assert connection_threads() == 0
+
+
+def test_the_job_list_is_paged_and_holds_no_results(serve, tmp_path, movie, capsys):
+    server, client = serve()
+    server.worker.stop()
+    ids = [client.submit(spec(movie, tmp_path / f"o{n}")) for n in range(5)]
+    record = server.store.claim_next()
+    server.store.update(record.id, state="done", result={"out_dir": "x", "files": ["f"] * 5000})
+    page = client.list(limit=3)
+    assert [j["id"] for j in page] == ids[::-1][:3] and all("result" not in j for j in page)
+    assert [j["id"] for j in client.list(limit=3, before=page[-1]["id"])] == ids[::-1][3:]
+    assert client.list(limit=3, before=ids[0]) == []
+    assert len(client.status(record.id)["result"]["files"]) == 5000  # the whole record, one job at a time
+    # `rushes jobs` shows a page and says how to see the older ones
+    state = ["--state", str(tmp_path / "state")]
+    assert cli.main(["jobs", "--limit", "3", *state]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in out.splitlines()] == ids[::-1][:3]
+    assert err == f"rushes: the newest 3 shown; older ones: rushes jobs --before {ids[2]}\n"
+    assert cli.main(["jobs", "--before", ids[2], *state]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split()[:2] for line in out.splitlines()] == [[ids[1], "queued"], [ids[0], "done"]] and err == ""
+    assert cli.main(["jobs", "--limit", "0", *state]) == 2
+    assert capsys.readouterr().err == "rushes: error: --limit 0 must be from 1 to 500\n"
+    url = "/v1/jobs?limit="
+    for path, status, words in ((url + "0", 400, "limit must be"), (url + "501", 400, "limit must be"),
+                                (url + "x", 400, "limit must be"), (url + "2&before=nope", 400, "before must be"),
+                                (url + "2&before=0123456789ab", 404, "no job 0123456789ab"),
+                                ("/v1/jobs?page=2", 400, "unknown query parameter(s): page")):
+        assert_json_error(exchange(server, request(server, client.token, "GET", path)), status, words)
 
 
 class _FakeWorker:
@@ -274,7 +373,7 @@ def test_bad_content_lengths(held, movie, tmp_path, capfd):
     assert_json_error(answer, 408, "did not arrive")
     answer = exchange(server, request(server, client.token, "POST", "/v1/jobs", b"[" * 200_000,
                                       {"Content-Length": "200000"}))
-    assert_json_error(answer, 400, "malformed JSON")
+    assert_json_error(answer, 400, "nested 200000 levels deep")
     assert len(client.list()) == 1  # only the fixture's job
     handlers_done()
     assert "Traceback" not in capfd.readouterr().err
@@ -355,7 +454,7 @@ def test_an_internal_error_is_a_json_500_with_the_traceback_in_the_log(held, mon
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(server.store, "list", broken)
+    monkeypatch.setattr(server.store, "summaries", broken)
     with pytest.raises(WorkerError, match="internal error: RuntimeError: disk on fire") as err:
         client.list()
     assert err.value.status == 500

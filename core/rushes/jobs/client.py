@@ -4,19 +4,21 @@ application's own Python, and may be copied next to a host adapter on its own.
     client = WorkerClient.from_state()          # reads the URL and token `rushes serve` wrote
     job = client.submit({"operator": "detect.shots", "input": "/shots/A001.mov", "out": "/shots/out"})
     client.status(job)  -> {"state": "running", "progress": 0.42, "message": "...", ...}
-    client.cancel(job); client.result(job); client.list()
+    client.cancel(job); client.result(job); client.list()   # the newest jobs, without their results
 
 Hosts reach a worker with `connect()`: the one running for the state folder, or one it starts
 from a `rushes` executable (which the host stops again with `WorkerProcess.stop()` on exit).
 """
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -29,6 +31,9 @@ FINAL = ("done", "failed", "cancelled")  # a job's last states; its last event h
 # pauses before trying a refused connection again: a worker that is starting up, or one whose
 # listen queue overflowed in a burst of submissions
 RETRY_DELAYS = (0.1, 0.2, 0.4, 0.6, 0.8)
+BUSY = 503  # the worker had no connection free and answered nothing else: safe to ask again
+JOBS_PAGE = 50  # jobs in one list() answer by default (the worker gives at most 500)
+PANEL_PAGE = "panel.html"  # in the state folder: the page that hands a browser the panel's link
 
 
 def default_state_dir() -> Path:
@@ -51,10 +56,12 @@ class WorkerError(Exception):
 
 
 class WorkerClient:
-    def __init__(self, url: str, token: str, timeout: float = 30.0):
+    def __init__(self, url: str, token: str, timeout: float = 30.0, state: str | Path | None = None):
         self.url = url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.state = Path(state) if state else None  # the worker's state folder, when known
+        self._path_params: dict[str, list[str]] | None = None
 
     @classmethod
     def from_state(cls, state_dir: str | Path | None = None) -> "WorkerClient":
@@ -62,9 +69,13 @@ class WorkerClient:
         try:
             info = json.loads((state / "worker.json").read_text(encoding="utf-8"))
             token = (state / "worker.token").read_text(encoding="utf-8").strip()
+            url = info["url"]
         except OSError:
             raise WorkerError(f"no running worker found in {state} (start one with `rushes serve`)") from None
-        return cls(info["url"], token)
+        except (ValueError, RecursionError, KeyError, TypeError):  # json's errors on a damaged or foreign file
+            raise WorkerError(f"no running worker found in {state}: its worker.json is damaged "
+                              "(start one with `rushes serve`)") from None
+        return cls(url, token, state=state)
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         """One request; a refused connection (nothing was sent) is tried again for up to ~2 s, and so
@@ -73,6 +84,10 @@ class WorkerClient:
         for delay in (*RETRY_DELAYS, None):
             try:
                 return self._once(method, path, body)
+            except WorkerError as exc:  # busy: it read nothing of the request, so asking again is safe
+                if exc.status != BUSY or delay is None:
+                    raise
+                time.sleep(delay)
             except OSError as exc:
                 retry = isinstance(exc, ConnectionRefusedError) or (
                     method == "GET" and isinstance(exc, (ConnectionResetError, BrokenPipeError)))
@@ -92,7 +107,7 @@ class WorkerClient:
             try:
                 answer = json.loads(exc.read().decode("utf-8"))
                 message = answer.get("error", exc.reason) if isinstance(answer, dict) else exc.reason
-            except (ValueError, OSError, http.client.HTTPException):
+            except (ValueError, RecursionError, OSError, http.client.HTTPException):
                 message = exc.reason
             raise WorkerError(str(message), exc.code) from None
         except urllib.error.URLError as exc:
@@ -106,7 +121,7 @@ class WorkerClient:
             raise WorkerError(f"the rushes worker at {self.url} sent a broken answer ({exc!r})") from None
         try:
             return json.loads(raw.decode("utf-8"))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's limit: not the worker's
             raise WorkerError(f"the rushes worker at {self.url} sent an answer that is not JSON") from None
 
     def describe(self) -> dict[str, Any]:
@@ -116,8 +131,34 @@ class WorkerClient:
     def operators(self) -> list[dict[str, Any]]:
         return self.describe()["operators"]
 
-    def submit(self, spec: dict[str, Any]) -> str:
-        return self._call("POST", "/v1/jobs", spec)["id"]
+    def submit(self, spec: dict[str, Any], folder: str | None = None) -> str:
+        """Queue a job; its input, output folder and path parameters, when relative, are taken as
+        relative to `folder` (default: this process's current folder), since the worker does not
+        share it."""
+        return self._call("POST", "/v1/jobs", self.absolute(spec, folder))["id"]
+
+    def absolute(self, spec: dict[str, Any], folder: str | None = None) -> dict[str, Any]:
+        """The spec with its input, output folder and every path parameter (widget "path" in the
+        operator's schema, asked of the worker once) made absolute against `folder` (default: the
+        current folder). Empty values, and anything that is not text, are left as they are."""
+        base = folder or os.getcwd()
+
+        def relative(value: Any) -> bool:
+            return isinstance(value, str) and bool(value) and not os.path.isabs(value)
+
+        spec = dict(spec)
+        for key in ("input", "out"):
+            if relative(spec.get(key)):
+                spec[key] = os.path.abspath(os.path.join(base, spec[key]))
+        params = spec.get("params")
+        if isinstance(params, dict) and any(relative(v) for v in params.values()):
+            if self._path_params is None:
+                self._path_params = {op["name"]: [p["name"] for p in op.get("params", []) if p.get("widget") == "path"]
+                                     for op in self.operators()}
+            paths = self._path_params.get(spec.get("operator"), [])
+            spec["params"] = {k: os.path.abspath(os.path.join(base, v)) if k in paths and relative(v) else v
+                              for k, v in params.items()}
+        return spec
 
     def status(self, job_id: str, wait: float = 0.0) -> dict[str, Any]:
         """The job's state; with `wait`, the worker answers as soon as it finishes (or after wait s)."""
@@ -151,13 +192,36 @@ class WorkerClient:
     def result(self, job_id: str) -> dict[str, Any] | None:
         return self.status(job_id).get("result")
 
-    def list(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/v1/jobs")
+    def list(self, limit: int = JOBS_PAGE, before: str | None = None) -> list[dict[str, Any]]:
+        """The newest `limit` jobs (older than job `before`, when given), newest first, each without
+        its result (`status` has that). A full page may have more after it: pass its last id as `before`."""
+        query = {"limit": str(limit), **({"before": before} if before else {})}
+        return self._call("GET", "/v1/jobs?" + urllib.parse.urlencode(query))
 
     def panel_url(self) -> str:
         """The link that opens this worker's rushes panel in a browser. The token rides in the fragment,
-        which browsers never send to a server: it is in no request line and no log."""
+        which browsers never send to a server: it is in no request line and no log. It is a secret:
+        print it, but never put it on a command line (any local user can read those), see panel_page."""
         return f"{self.url}/panel#token={urllib.parse.quote(self.token, safe='')}"
+
+    def panel_page(self) -> str:
+        """A file:// URL to hand a browser to open the panel: a page only this user can read (in the
+        state folder, mode 0600, rewritten each time), which forwards the browser to panel_url().
+        What a browser's command line shows is then only the page's path, not the token."""
+        if self.state is None:
+            self.state = Path(tempfile.mkdtemp(prefix="rushes-panel-"))  # a folder only this user can read
+        link = html.escape(self.panel_url(), quote=True)
+        page = (f'<!doctype html>\n<html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">'
+                f'<meta http-equiv="refresh" content="0;url={link}"><title>rushes panel</title></head>\n'
+                f'<body><p><a href="{link}">Open the rushes panel</a></p></body></html>\n')
+        target = self.state / PANEL_PAGE
+        tmp = target.with_name(f".{PANEL_PAGE}.{os.getpid()}.part")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        os.chmod(tmp, 0o600)  # one left by an earlier call may be wider
+        os.replace(tmp, target)
+        return target.resolve().as_uri()
 
     def wait(self, job_id: str, poll: float = 5.0, timeout: float | None = None) -> dict[str, Any]:
         """Block until the job has finished (long-polls of `poll` seconds); returns its final status."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from .spec import JobSpec, needs_device, validate_spec
+from .spec import JobSpec, absolute_paths, needs_device, validate_spec
 
 
 def _run_spec(spec_json: dict[str, Any], cache_dir: str | None, chunk: bool = False,
@@ -103,12 +103,14 @@ def run_on_ray(specs: list[JobSpec], address: str | None = None, num_cpus: int |
                chunk_frames: int = 0) -> list[dict[str, Any]]:
     """Run a batch of jobs as Ray tasks and gather their results, one per spec, in the order given.
 
-    Every spec is validated before anything is sent. With `chunk_frames`, jobs of operators that
+    Every spec is validated before anything is sent, its relative paths (input, output folder, path
+    parameters) made absolute here, where they were given. With `chunk_frames`, jobs of operators that
     can run frame ranges are split into chunks of that many frames. A task that fails on bad input
     reports it in its result; a task lost with its node is retried by Ray (max_retries=2).
     """
     import ray
 
+    specs = [absolute_paths(spec) for spec in specs]
     for spec in specs:
         validate_spec(spec)
     plan = [(n, part) for n, spec in enumerate(specs) for part in split(spec, chunk_frames)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import faulthandler
 import hashlib
 import hmac
 import ipaddress
@@ -28,7 +29,8 @@ try:
 except ImportError:  # Windows: no flock; one worker per state folder is then up to the user
     fcntl = None  # type: ignore[assignment]
 
-from ..errors import RushesError
+from ..errors import ParameterError, RushesError
+from ..interchange.reading import load_json
 from ..modelstore import ModelStore
 from .client import default_state_dir
 from .spec import JobSpec, validate_spec
@@ -47,6 +49,13 @@ LINGER_S, LINGER_BYTES = 1.0, 4 << 20
 _GONE = (ConnectionError, TimeoutError)  # the client hung up or went silent: nothing to report
 NOTE_LEVELS = ("info", "warning", "error")
 MAX_NOTES, MAX_NOTE_TEXT, MAX_NOTE_SOURCE = 200, 2000, 100
+# Connections served at once, each on its own thread (a long poll holds one for up to MAX_WAIT):
+# more are answered 503 by at most MAX_REFUSING more threads, and beyond those closed unanswered.
+MAX_CONNECTIONS, MAX_REFUSING = 64, 8
+JOBS_PAGE, MAX_JOBS_PAGE = 50, 500  # jobs in one GET /v1/jobs answer: by default, at most
+CRASH_LOG = "crash.log"  # faulthandler's report of a fatal error (`rushes serve`), read at the next start
+_FATAL = re.compile(r"^Fatal Python error: (.+)$", re.M)
+_CURRENT = re.compile(r"^Current thread 0x([0-9a-fA-F]+)", re.M)
 
 
 def is_loopback(host: str) -> bool:
@@ -70,6 +79,34 @@ def load_or_create_token(path: Path) -> str:
         fh.write(token + "\n")
     os.chmod(path, 0o600)
     return token
+
+
+def crash_report(state: Path) -> tuple[str, str | None] | None:
+    """What the last worker on `state` died of, from the report faulthandler left in STATE/crash.log:
+    (the fatal error, the id of the thread it hit or None), or None when it left no report."""
+    try:
+        text = (state / CRASH_LOG).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if not text.strip():
+        return None
+    fatal, current = _FATAL.search(text), _CURRENT.search(text)
+    return (fatal.group(1).strip() if fatal else "a fatal error",
+            format(int(current.group(1), 16), "x") if current else None)
+
+
+def _archive_crash_report(state: Path, log_path: Path) -> None:
+    """Move the last worker's crash report, if any, to the end of worker.log (crash.log is emptied)."""
+    path = state / CRASH_LOG
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    if text.strip():
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            fh.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} the previous worker died; its crash report:\n{text}\n")
+    os.close(os.open(path, os.O_WRONLY | os.O_TRUNC))
 
 
 class StateLock:
@@ -160,12 +197,17 @@ def _panel_page() -> tuple[bytes, str]:
 
 
 class WorkerServer(ThreadingHTTPServer):
+    """The HTTP side of the worker: one thread per connection, at most `max_connections` of them;
+    a connection beyond those is answered 503 (by at most MAX_REFUSING more threads) or, past
+    those too, closed at once, so no flood of connections can grow the threads without bound."""
+
     daemon_threads = True
     request_queue_size = 128  # a burst of submissions from a render farm's worth of hosts waits, not refused
 
     def __init__(self, address: tuple[str, int], token: str, store: JobStore, worker: Worker,
                  allowed_roots: list[Path] | None, lock: StateLock | None = None,
-                 log_path: Path | None = None, request_timeout: float = REQUEST_TIMEOUT):
+                 log_path: Path | None = None, request_timeout: float = REQUEST_TIMEOUT,
+                 max_connections: int = MAX_CONNECTIONS):
         self.token = token
         self.store = store
         self.worker = worker
@@ -174,8 +216,39 @@ class WorkerServer(ThreadingHTTPServer):
         self.log_path = log_path
         self.request_timeout = request_timeout
         self.notes = NoteBoard()
+        self.max_connections = max_connections
+        self._serving = threading.BoundedSemaphore(max_connections)
+        self._refusing = threading.BoundedSemaphore(MAX_REFUSING)
         self._log_lock = threading.Lock()
+        self.crash_file: Any = None  # STATE/crash.log while faulthandler writes there
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection on a thread of its own when one of the `max_connections` is free;
+        else answer it 503 (busy) on one of the few refusing threads, or close it."""
+        if self._serving.acquire(blocking=False):
+            slot, busy = self._serving, False
+        elif self._refusing.acquire(blocking=False):
+            slot, busy = self._refusing, True
+        else:
+            self.shutdown_request(request)
+            return
+        try:
+            threading.Thread(target=self._serve_connection, args=(request, client_address, slot, busy),
+                             name="rushes-refusing" if busy else "rushes-connection", daemon=True).start()
+        except RuntimeError:  # the system will not start another thread
+            slot.release()
+            self.shutdown_request(request)
+
+    def _serve_connection(self, request: Any, client_address: Any, slot: threading.BoundedSemaphore,
+                          busy: bool) -> None:
+        try:
+            self.RequestHandlerClass(request, client_address, self, busy=busy)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            slot.release()
 
     @property
     def url(self) -> str:
@@ -201,6 +274,10 @@ class WorkerServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
+        if self.crash_file is not None:  # a clean stop: nothing crashed
+            faulthandler.disable()
+            self.crash_file.close()
+            self.crash_file = None
         if self.lock is not None:
             self.lock.release()
 
@@ -208,6 +285,10 @@ class WorkerServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: WorkerServer
     protocol_version = "HTTP/1.1"
+
+    def __init__(self, request: Any, client_address: Any, server: WorkerServer, busy: bool = False):
+        self.busy = busy  # every request on this connection is answered 503
+        super().__init__(request, client_address, server)
 
     def setup(self) -> None:
         # a socket timeout: a client that stops sending mid-request frees its thread
@@ -273,6 +354,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Run one request handler: a client that left is let go; anything else unexpected is a JSON
         500 for the client and a traceback in worker.log."""
         try:
+            if self.busy:
+                return self._error(HTTPStatus.SERVICE_UNAVAILABLE,
+                                   f"the rushes worker is busy: {self.server.max_connections} connections are "
+                                   "open already; try again shortly", {"Retry-After": "1"})
             handler()
         except _GONE:
             self.close_connection = True
@@ -292,8 +377,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._guard(self._post)
 
     def _not_allowed(self) -> None:
-        self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"method {self.command} is not allowed; use GET or POST",
-                    {"Allow": "GET, POST"})
+        self._guard(lambda: self._error(HTTPStatus.METHOD_NOT_ALLOWED,
+                                        f"method {self.command} is not allowed; use GET or POST",
+                                        {"Allow": "GET, POST"}))
 
     do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _not_allowed
 
@@ -322,7 +408,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path, query = route
         unknown = set(query) - ({"wait"} if _JOB.match(path) else
-                                {"since", "wait"} if _EVENTS.match(path) or path == "/v1/notes" else set())
+                                {"since", "wait"} if _EVENTS.match(path) or path == "/v1/notes" else
+                                {"limit", "before"} if path == "/v1/jobs" else set())
         if unknown:
             return self._error(HTTPStatus.BAD_REQUEST, f"unknown query parameter(s): {', '.join(sorted(unknown))}")
         if path == "/v1/ops":
@@ -330,7 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
 
             return self._send(HTTPStatus.OK, describe_all())
         if path == "/v1/jobs":
-            return self._send(HTTPStatus.OK, [r.to_json() for r in self.server.store.list()])
+            return self._jobs(query)
         m = _JOB.match(path)
         if m and m.group(2):
             return self._error(HTTPStatus.METHOD_NOT_ALLOWED, "cancel a job with POST", {"Allow": "POST"})
@@ -352,6 +439,22 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/v1/notes":
             return self._notes(query)
         self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {path}")
+
+    def _jobs(self, query: dict[str, list[str]]) -> None:
+        """GET /v1/jobs?limit=N&before=ID: a page of jobs, newest first, as summaries (a job without
+        its result: GET /v1/jobs/ID has that). At most N (default JOBS_PAGE, at most MAX_JOBS_PAGE),
+        older than job ID when given; a full page may have more after it: ask with before=its last id."""
+        limit = _whole(query.get("limit", [str(JOBS_PAGE)]))
+        if limit is None or not 1 <= limit <= MAX_JOBS_PAGE:
+            return self._error(HTTPStatus.BAD_REQUEST, f"limit must be a whole number from 1 to {MAX_JOBS_PAGE}")
+        before = query.get("before")
+        if before is not None and (len(before) != 1 or not re.fullmatch(r"[0-9a-f]{12}", before[0])):
+            return self._error(HTTPStatus.BAD_REQUEST, "before must be one job id (the last one of the page before)")
+        try:
+            page = self.server.store.summaries(limit, before[0] if before else None)
+        except KeyError:
+            return self._error(HTTPStatus.NOT_FOUND, f"no job {before[0]}")
+        self._send(HTTPStatus.OK, [r.summary() for r in page])
 
     def _panel(self) -> None:
         """GET /panel: the rushes panel, a page that drives this API from a browser. Served without
@@ -478,11 +581,11 @@ class _Handler(BaseHTTPRequestHandler):
                         f"request body is shorter than its Content-Length ({len(raw)} of {length} bytes)")
             return _NO_BODY
         try:
-            return json.loads(raw.decode("utf-8")) if raw else None
-        except (ValueError, UnicodeDecodeError) as exc:
+            return load_json(raw.decode("utf-8"), error=ParameterError) if raw else None
+        except UnicodeDecodeError as exc:
             self._error(HTTPStatus.BAD_REQUEST, f"malformed JSON ({exc})")
-        except RecursionError:
-            self._error(HTTPStatus.BAD_REQUEST, "malformed JSON (nested too deeply)")
+        except ParameterError as exc:  # not JSON, or nested too deeply to be read safely
+            self._error(HTTPStatus.BAD_REQUEST, f"request body: {exc.problem}")
         return _NO_BODY
 
 
@@ -510,10 +613,14 @@ def _seconds(values: list[str]) -> float | None:
 def make_server(host: str = "127.0.0.1", port: int = 8765, state_dir: Path | None = None,
                 allowed_roots: list[Path] | None = None, slots: int | None = None, allow_remote: bool = False,
                 models: ModelStore | None = None, devices: list[str] | None = None,
-                job_timeout: float | None = None, request_timeout: float = REQUEST_TIMEOUT) -> WorkerServer:
+                job_timeout: float | None = None, request_timeout: float = REQUEST_TIMEOUT,
+                max_connections: int = MAX_CONNECTIONS, crash_log: bool = False) -> WorkerServer:
     """Create the worker (not yet serving): token file, job database, worker threads started.
 
     Refuses (RushesError) when another worker holds the state folder, before touching anything in it.
+    The jobs a worker that died was running are resumed or, when it died of them, failed: the last
+    one's crash report (STATE/crash.log) names the job a crash hit. With `crash_log` (`rushes
+    serve`: faulthandler is process-wide), this worker writes such a report if it crashes.
     """
     if not allow_remote and not is_loopback(host):
         raise RushesError(f"refusing to listen on {host}: not a loopback address "
@@ -527,17 +634,23 @@ def make_server(host: str = "127.0.0.1", port: int = 8765, state_dir: Path | Non
         lock.release()
         raise
     worker = Worker(store, models=models, slots=slots, allowed_roots=allowed_roots, devices=devices,
-                    job_timeout=job_timeout)
+                    job_timeout=job_timeout, crash=crash_report(state))
     try:
         server = WorkerServer((host, port), token, store, worker, allowed_roots, lock=lock,
-                              log_path=state / "worker.log", request_timeout=request_timeout)
+                              log_path=state / "worker.log", request_timeout=request_timeout,
+                              max_connections=max_connections)
     except OSError as exc:
         store.close()
         lock.release()
         raise RushesError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     lock.describe({"pid": os.getpid(), "url": server.url})
     worker.log = server.log_exception  # a worker thread's unexpected error goes where the server's go
-    worker.start()
+    worker.start()  # the last worker's jobs resumed or failed: its crash report has been used
+    _archive_crash_report(state, state / "worker.log")
+    if crash_log:
+        fd = os.open(state / CRASH_LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        server.crash_file = os.fdopen(fd, "w", encoding="utf-8")
+        faulthandler.enable(server.crash_file, all_threads=True)
     info = state / "worker.json"
     tmp = info.with_suffix(".json.part")
     tmp.write_text(json.dumps({"url": server.url, "pid": os.getpid()}), encoding="utf-8")

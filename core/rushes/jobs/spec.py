@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +83,9 @@ def validate_spec(spec: JobSpec, allowed_roots: list[Path] | None = None) -> dic
     """Check a spec before anything runs; returns the resolved parameters.
 
     The operator must exist, every parameter must fit its schema, a frame range needs an operator
-    that can run one, input and output must be absolute paths (a worker does not share the
-    submitter's current folder), the input must be a regular file (a sequence pattern is checked
+    that can run one, input, output and every path parameter (widget "path") must be absolute
+    paths (a worker does not share the submitter's current folder: `absolute_paths` makes them so
+    where the spec is made), the input must be a regular file (a sequence pattern is checked
     when it is opened), and the output folder must lie inside one of `allowed_roots` when they
     are given.
     """
@@ -99,6 +100,10 @@ def validate_spec(spec: JobSpec, allowed_roots: list[Path] | None = None) -> dic
     for what, path in (("input", spec.input), ("output folder", spec.out)):
         if not os.path.isabs(path):
             raise RushesError(f"{what} must be an absolute path", path)
+    for p in cls.params:
+        if p.ui_widget == "path" and values[p.name] and not os.path.isabs(values[p.name]):
+            raise ParameterError(f"parameter {p.name}={values[p.name]!r} must be an absolute path (the worker "
+                                 "does not share the submitter's folder)")
     # a name that looks like a pattern but exists as a file is that file (as open_frames reads it)
     if not is_sequence_path(spec.input) or os.path.lexists(spec.input):
         check_input_file(spec.input)
@@ -108,6 +113,25 @@ def validate_spec(spec: JobSpec, allowed_roots: list[Path] | None = None) -> dic
             roots = ", ".join(str(r) for r in allowed_roots)
             raise OutputError(f"output folder is outside the allowed roots ({roots})", spec.out)
     return values
+
+
+def absolute_paths(spec: JobSpec, folder: str | None = None) -> JobSpec:
+    """The spec with its input, output folder and path parameters (widget "path"), where relative,
+    made absolute against `folder` (default: the current folder): what a spec needs before it
+    leaves the process it was made in. An unknown operator's parameters are left as they are."""
+    from ..operators import get_operator
+
+    base = folder or os.getcwd()
+
+    def absolute(value: str) -> str:
+        return value if not value or os.path.isabs(value) else os.path.abspath(os.path.join(base, value))
+
+    try:
+        paths = {p.name for p in get_operator(spec.operator).params if p.ui_widget == "path"}
+    except RushesError:
+        paths = set()
+    params = {k: absolute(v) if k in paths and isinstance(v, str) else v for k, v in spec.params.items()}
+    return replace(spec, input=absolute(spec.input), out=absolute(spec.out), params=params)
 
 
 def needs_device(spec: JobSpec) -> bool:

@@ -21,6 +21,10 @@ FINISHED = ("done", "failed", "cancelled")
 # 1: frame ranges [start, end). A row with a higher number is left for the rushes that wrote it.
 SPEC_SCHEMA = 1
 MAX_EVENTS = 1000  # events in one answer; a client asks again from the last seq it got
+# A job the worker died running this many times is failed rather than run again: a job that kills
+# its worker (a crash in native code, the kernel's out-of-memory killer) would otherwise take the
+# worker down at every start.
+MAX_LOST = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -38,9 +42,12 @@ CREATE TABLE IF NOT EXISTS jobs (
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     started REAL,
     finished REAL,
-    device TEXT
+    device TEXT,
+    runner TEXT,
+    lost INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (state, priority DESC, created);
+CREATE INDEX IF NOT EXISTS jobs_listed ON jobs (created, id);
 """
 
 # One row a progress report or state change, numbered per job. NUMERIC keeps whole counts whole.
@@ -152,6 +159,12 @@ class JobRecord:
                 "updated": self.updated, "started": self.started, "finished": self.finished,
                 "device": self.device}
 
+    def summary(self) -> dict[str, Any]:
+        """What a job list shows of it: everything but its result, which can be large."""
+        data = self.to_json()
+        del data["result"]
+        return data
+
 
 class JobStore:
     """Thread-safe access to the jobs database (one file, WAL mode)."""
@@ -176,7 +189,8 @@ class JobStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
-        for column, kind in (("started", "REAL"), ("finished", "REAL"), ("device", "TEXT")):
+        for column, kind in (("started", "REAL"), ("finished", "REAL"), ("device", "TEXT"), ("runner", "TEXT"),
+                             ("lost", "INTEGER NOT NULL DEFAULT 0")):
             if column not in have:  # a database made by an earlier version
                 self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
         if not self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='events'").fetchone():
@@ -245,12 +259,31 @@ class JobStore:
 
     def list(self, limit: int = 1000) -> list[JobRecord]:
         with self._lock:
-            rows = self._db.execute(f"SELECT {self._COLUMNS} FROM jobs ORDER BY created DESC LIMIT ?",
+            rows = self._db.execute(f"SELECT {self._COLUMNS} FROM jobs ORDER BY created DESC, id DESC LIMIT ?",
                                     (limit,)).fetchall()
         return [self._row(r) for r in rows]
 
-    def claim_next(self, accept: Callable[[JobSpec], bool] | None = None) -> JobRecord | None:
-        """Atomically move the most urgent queued job (that `accept` takes, if given) to running.
+    def summaries(self, limit: int, before: str | None = None) -> list[JobRecord]:
+        """Up to `limit` jobs, newest first, older than job `before` when given (KeyError if there is
+        no such job), without their results (left unread: a faces job's is tens of kilobytes)."""
+        columns = self._COLUMNS.replace("result", "NULL")
+        with self._lock:
+            if before is None:
+                rows = self._db.execute(f"SELECT {columns} FROM jobs ORDER BY created DESC, id DESC LIMIT ?",
+                                        (limit,)).fetchall()
+            else:
+                mark = self._db.execute("SELECT created, id FROM jobs WHERE id=?", (before,)).fetchone()
+                if mark is None:
+                    raise KeyError(before)
+                rows = self._db.execute(f"SELECT {columns} FROM jobs WHERE (created, id) < (?, ?) "
+                                        "ORDER BY created DESC, id DESC LIMIT ?", (*mark, limit)).fetchall()
+        return [self._row(r) for r in rows]
+
+    def claim_next(self, accept: Callable[[JobSpec], bool] | None = None, runner: str | None = None
+                   ) -> JobRecord | None:
+        """Atomically move the most urgent queued job (that `accept` takes, if given) to running,
+        counting the attempt and recording `runner` (the id of the thread that will run it, which a
+        crash report names) before it runs: a worker that dies running it leaves that behind.
 
         A row this rushes must not run never stops the queue: one written by a newer rushes stays
         queued, with a message saying so; an unreadable one, or one `accept` fails on, is failed."""
@@ -276,7 +309,7 @@ class JobStore:
                 return None
             now = time.time()
             self._db.execute("UPDATE jobs SET state='running', attempts=attempts+1, started=?, finished=NULL, "
-                             "updated=? WHERE id=?", (now, now, chosen))
+                             "runner=?, updated=? WHERE id=?", (now, runner, now, chosen))
             self._event(chosen, "running", "started", when=now)
         return self.get(chosen)
 
@@ -354,12 +387,37 @@ class JobStore:
             row = self._db.execute("SELECT cancel_requested FROM jobs WHERE id=?", (jid,)).fetchone()
         return bool(row and row[0])
 
-    def requeue_interrupted(self) -> list[str]:
-        """After a crash: jobs left 'running' go back to the queue (they resume where they can)."""
+    def requeue_interrupted(self, crash: str | None = None, runner: str | None = None,
+                            max_lost: int = MAX_LOST) -> tuple[list[str], list[str]]:
+        """After the worker died: (ids of the jobs it was running that go back to the queue, ids of
+        those failed instead). They resume where they can, except a job the worker died running
+        `max_lost` times, and the one whose thread (`runner`) the crash report `crash` names:
+        running either again would most likely kill the worker again."""
+        resumed, failed = [], []
+        now = time.time()
         with self._lock, self._transaction():
-            rows = self._db.execute("SELECT id FROM jobs WHERE state='running'").fetchall()
-            self._db.execute("UPDATE jobs SET state='queued', message='resumed after a worker restart', "
-                             "updated=? WHERE state='running'", (time.time(),))
-            for (jid,) in rows:
-                self._event(jid, "queued", "resumed after a worker restart")
-        return [r[0] for r in rows]
+            rows = self._db.execute("SELECT id, runner, lost FROM jobs WHERE state='running'").fetchall()
+            # the report names the thread of one of these jobs: only that one is to blame. A thread it
+            # names that ran none of them (a job's own helper thread, say) blames nobody, so each counts.
+            named = crash is not None and runner is not None and any(ran_on == runner for _, ran_on, _ in rows)
+            for jid, ran_on, lost in rows:
+                culprit = named and ran_on == runner
+                if culprit or not named:  # a job the crash only interrupted does not count it
+                    lost += 1
+                if culprit:
+                    error = (f"the worker crashed while running this job ({crash}; see worker.log); not run "
+                             "again, since it would crash the worker again")
+                elif lost >= max_lost:
+                    error = (f"the worker stopped {lost} times while running this job (killed or crashed; see "
+                             "worker.log); not run again: submit it again to retry")
+                else:
+                    self._db.execute("UPDATE jobs SET state='queued', message='resumed after a worker restart', "
+                                     "lost=?, updated=? WHERE id=?", (lost, now, jid))
+                    self._event(jid, "queued", "resumed after a worker restart", when=now)
+                    resumed.append(jid)
+                    continue
+                self._db.execute("UPDATE jobs SET state='failed', error=?, message='failed', lost=?, finished=?, "
+                                 "updated=? WHERE id=?", (error, lost, now, now, jid))
+                self._event(jid, "failed", error, level="error", when=now)
+                failed.append(jid)
+        return resumed, failed

@@ -89,13 +89,19 @@ class Worker:
     Nothing stops the worker threads: an unexpected error while taking or running a job is
     written, with its traceback, through `log` (STATE/worker.log under `rushes serve`; stderr
     by default), the job it concerns is failed, and the thread goes on.
+
+    What does stop the process (a crash in native code, kill -9) is met at the next start: the
+    jobs it was running go back to the queue, except the one `crash` (a fatal error and the id of
+    the thread it hit, from the last worker's crash report) names, and any the worker has died
+    running twice (JobStore.requeue_interrupted); those are failed, saying why.
     """
 
     cancel_grace = 2.0
 
     def __init__(self, store: JobStore, models: ModelStore | None = None, slots: int | None = None,
                  allowed_roots: list[Path] | None = None, poll: float = 0.2,
-                 devices: list[str] | None = None, job_timeout: float | None = None):
+                 devices: list[str] | None = None, job_timeout: float | None = None,
+                 crash: tuple[str, str | None] | None = None):
         self.store = store
         self.models = models or ModelStore()
         self.slots = slots or os.cpu_count() or 1
@@ -103,6 +109,8 @@ class Worker:
         self.allowed_roots = allowed_roots
         self.poll = poll
         self.job_timeout = job_timeout
+        self.crash = crash
+        self.given_up: list[str] = []  # jobs failed at start: the worker died running them
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -111,8 +119,10 @@ class Worker:
         self.log: Callable[[str], None] = _log_to_stderr  # given the context; logs the exception being handled
 
     def start(self) -> list[str]:
-        """Start the worker threads; returns the ids of jobs resumed after an interruption."""
-        resumed = self.store.requeue_interrupted()
+        """Start the worker threads; returns the ids of jobs resumed after an interruption (those
+        failed instead are in `given_up`)."""
+        reason, runner = self.crash or (None, None)
+        resumed, self.given_up = self.store.requeue_interrupted(reason, runner)
         for _ in range(self.slots):
             self._start_thread()
         return resumed
@@ -182,7 +192,8 @@ class Worker:
                 wants[0] = needs_device(spec)
                 return bool(free) or not wants[0]
 
-            job = self.store.claim_next(accept=accept)
+            # the thread's id as a crash report prints it: a crash while running names this job
+            job = self.store.claim_next(accept=accept, runner=format(threading.get_ident(), "x"))
             if job is None:
                 return None, None
             device = free[0] if free and wants[0] else None

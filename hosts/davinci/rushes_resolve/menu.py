@@ -83,7 +83,8 @@ class Panel(object):
         self.opened = False
         found = rushes_client.running_worker(settings.get("state_dir"), timeout=1.0)
         # notes are best effort: a short timeout, so a worker that stops answering never holds up an action
-        self.client = rushes_client.WorkerClient(found.url, found.token, timeout=2.0) if found else None
+        self.client = rushes_client.WorkerClient(found.url, found.token, timeout=2.0, state=found.state) \
+            if found else None
 
     def say(self, line: str, level: str = "info") -> None:
         self.log(line)
@@ -109,7 +110,9 @@ class Panel(object):
             except (OSError, ValueError):
                 pass
         try:
-            if not self.open_url(self.client.panel_url()):
+            # a page only this user can read, which forwards to the panel: the token stays out of the
+            # browser's command line, which any local user can read
+            if not self.open_url(self.client.panel_page()):
                 return
         except Exception:  # no browser here: the console has every message
             return

@@ -40,7 +40,9 @@ def test_messages_become_notes_and_the_panel_opens_once(running, cut_movies, tmp
     lines: list = []
     summary = menu.run("markers_at_cuts", {"resolve": resolve}, settings, log=lines.append)
     assert summary is not None and summary["report"]["added"], lines
-    assert browser_opened == [client.panel_url()]  # opened before the action ran: its progress is in the panel
+    # opened before the action ran (its progress is in the panel), through a page only this user can read:
+    # the browser's command line never holds the token
+    assert browser_opened == [client.panel_page()] and client.token not in browser_opened[0]
     got = notes(client)
     assert [n["text"] for n in got] == [line[len("rushes: "):] if line.startswith("rushes: ") else line
                                         for line in lines]
@@ -52,14 +54,14 @@ def test_messages_become_notes_and_the_panel_opens_once(running, cut_movies, tmp
     # the same Resolve session: the panel is not opened again for an action that works ...
     seen = got[-1]["seq"]
     assert menu.run("markers_at_cuts", {"resolve": resolve}, settings, log=lines.append) is not None
-    assert browser_opened == [client.panel_url()] and notes(client, seen)
+    assert browser_opened == [client.panel_page()] and notes(client, seen)
     # ... but it is for one that fails, with the reason as an error note
     seen = notes(client)[-1]["seq"]
     assert menu.run("subtitles", {"resolve": Resolve()}, settings, log=lines.append) is None
     assert lines[-1] == "rushes: no project is open in DaVinci Resolve"
     assert [(n["level"], n["source"], n["text"]) for n in notes(client, seen)] == \
         [("error", "resolve subtitles", "no project is open in DaVinci Resolve")]
-    assert browser_opened == [client.panel_url()] * 2
+    assert browser_opened == [client.panel_page()] * 2
 
     # settings that cannot be read still reach the panel of the worker for the default state folder
     broken = tmp_path / "broken" / "rushes_settings.json"
