@@ -19,7 +19,8 @@ SETTINGS = os.path.join(os.path.dirname(HERE), "rushes_settings.json")
 LOG = os.path.join(os.path.dirname(HERE), "rushes_resolve.log")
 PANEL_MARK = "rushes_panel.json"  # beside the settings: the Resolve process and worker whose panel was opened
 MAX_NOTE = 2000  # characters the worker takes in one note
-ACTIONS = ("markers_at_cuts", "subtitles", "scratch_voice", "upscale_clips", "anonymize_clips", "face_markers")
+ACTIONS = ("run_operator", "markers_at_cuts", "subtitles", "scratch_voice", "upscale_clips", "anonymize_clips",
+           "face_markers")
 
 
 def find_resolve(scope: dict | None = None):
