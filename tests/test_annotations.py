@@ -10,7 +10,7 @@ from rushes.annotations import (AnnotationSet, Caption, Marker, Media, Range, So
                                 annotation_to_json, block_from_json, block_to_json)
 from rushes.interchange import kinds, result_json
 from rushes.results import (Appearance, Character, Characters, Cuts, ExpressionChange, ExpressionSummary,
-                            FacePosition, FaceTrack, FaceTracks, Result, SpeechClock, SpeechRegions, Subtitle,
+                            FacePosition, FaceTrack, FaceTracks, Frames, Result, SpeechClock, SpeechRegions, Subtitle,
                             Transcript, VoiceLine, VoiceLines)
 
 EVERY_TYPE = [
@@ -84,6 +84,15 @@ def test_face_tracks_annotate_boxes_centres_expression_changes_and_the_anonymize
     assert (first.frame, first.name, second.frame, second.name) == (1001, "face 7: neutral", 1002, "face 7: happy")
     assert media == Media("/out/sh010.####.exr", "plate", 1001, 1003)
     assert (only.source.width, only.source.height, only.source.first_frame) == (1920, 1080, 1001)
+
+
+def test_pictures_of_a_frame_range_annotate_only_the_frames_there_are():
+    """A run on frames 86410-86411 of a 16-frame take: the Media is those two, not the take's 16."""
+    up = Frames("/plates/C003.mov", "/out/C003.######.png", 86400, 16, 128, 72, written=[86411], resumed=[86410])
+    (media,) = up.annotations()
+    assert media == Media("/out/C003.######.png", "plate", 86410, 86411)
+    still = Frames("/plates/still.png", "/out/still.png", 0, 1, 128, 72, written=[0])
+    assert still.annotations() == [Media("/out/still.png", "image", 0, 0)]
 
 
 def test_speech_annotates_ranges_and_captions_on_picture_frames():

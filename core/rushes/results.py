@@ -179,8 +179,10 @@ class Frames(Result):
 
     def annotations(self) -> list[Annotation]:
         role = "plate" if "#" in self.pattern else "image"
-        return [Media(self.pattern, role, self.first_frame, self.first_frame + max(self.frame_count, 1) - 1,
-                      str(self.settings.get("colorspace") or ""))]
+        there = sorted({*self.written, *self.resumed})  # a frame-range run made only its range
+        first, last = (there[0], there[-1]) if there else (self.first_frame,
+                                                             self.first_frame + max(self.frame_count, 1) - 1)
+        return [Media(self.pattern, role, first, last, str(self.settings.get("colorspace") or ""))]
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "Frames", **asdict(self)}
