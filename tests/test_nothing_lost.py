@@ -409,3 +409,13 @@ def test_a_deeply_nested_edit_is_one_line_for_run_publish_and_serve(tmp_path, ed
         worker.communicate(timeout=60)
     assert worker.returncode == 0
     assert snapshot(plates) == before  # the edit and its plate untouched
+
+
+def test_a_journal_line_nested_too_deeply_is_passed_over_not_a_crash(plates, tmp_path):
+    folder, make = plates
+    out = tmp_path / "out"
+    (out / ".rushes").mkdir(parents=True)
+    (out / ".rushes" / "manifest.jsonl").write_text("[" * 100000 + "]" * 100000 + "\n")
+    proc = run_op("detect.shots", make("detect.shots"), out)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "shots.json").exists() and "internal error" not in proc.stderr

@@ -195,8 +195,8 @@ class Manifest:
         for line in text.split("\n"):
             try:
                 rec = json.loads(line) if line.strip() else None
-            except ValueError:
-                rec = None  # a line cut short by a crash
+            except (ValueError, RecursionError):
+                rec = None  # a line cut short by a crash (or not rushes' at all)
             if isinstance(rec, dict):
                 m.apply(rec)
                 m.lines += 1

@@ -308,6 +308,18 @@ def test_shot_list_that_disagrees_with_the_edit_fails(tmp_path, capsys, short_ed
     assert (root / "reel 1" / "v001" / "shots" / "shots.otio").exists()
 
 
+def test_an_edit_beside_plates_given_as_a_relative_folder_is_checked_too(tmp_path, capsys, short_edit, monkeypatch):
+    plates = tmp_path / "plates"
+    plates.mkdir()
+    shutil.copy(short_edit, plates / "reel 1.mp4")
+    write_edit(plates / "reel 1.otio", [50, 120, 150, 190, 230], 240)
+    spec = write_spec(tmp_path / "p.toml", "[operators.\"detect.shots\"]\nmethod = \"fast\"\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = publish(capsys, "plates", "--to", "publish", "--spec", spec)
+    assert code == 1 and "Shot list disagrees with the edit" in out
+    assert not (tmp_path / "publish" / "reel 1").exists()
+
+
 def test_faces_in_an_anonymized_plate_fail_and_the_repair_blurs_them(tmp_path, capsys):
     plates = tmp_path / "plates"
     plates.mkdir()

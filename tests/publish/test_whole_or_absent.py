@@ -396,3 +396,15 @@ def test_links_fifos_and_folders_named_like_plates_are_left_out_with_why(tmp_pat
     assert report["ignored"] == [{"path": str(plates / name), "why": reason} for name, reason in why.items()]
     notes = [line for line in out.splitlines() if line.startswith("note")]
     assert notes == [f"note    left out: {plates / name}: {reason}" for name, reason in why.items()]
+
+
+def test_verify_of_a_deeply_nested_manifest_is_one_line(tmp_path):
+    from rushes.errors import OutputError
+    from rushes.publish import verify
+
+    version = tmp_path / "v001"
+    version.mkdir()
+    (version / "manifest.json").write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(OutputError) as err:
+        verify(version)
+    assert "nested 100000 levels deep" in err.value.line() and "manifest.json" in err.value.line()

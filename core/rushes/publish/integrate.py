@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
+from ..interchange.reading import load_json
 from ..outputs import META, OutputFolder, interrupts_deferred, locked, os_problem, owner_gone, sha256_file, \
     temporary_name
 
@@ -338,7 +339,7 @@ def verify(folder: str | Path) -> list[str]:
     is exactly as published."""
     folder = Path(folder)
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = load_json((folder / MANIFEST).read_bytes(), folder / MANIFEST, error=OutputError)
         listed = {f["path"]: f for f in manifest["files"]}
     except FileNotFoundError:
         raise OutputError("has no manifest.json: not a rushes publish, or one that did not finish", folder) \

@@ -35,7 +35,7 @@ def find_plates(paths: list[str | Path]) -> tuple[list[dict[str, Any]], list[dic
         if p.is_dir():
             inside, sides, left = _read_folder(p)
             found += inside
-            sidecars.setdefault(p, []).extend(sides)
+            sidecars.setdefault(Path(os.path.abspath(p)), []).extend(sides)  # looked up by the plates' absolute folders
             ignored += left
         elif is_sequence_path(p) and not os.path.lexists(p):
             if not _has_frames(parse_pattern(p)):
