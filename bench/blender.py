@@ -43,7 +43,7 @@ def inside_blender() -> None:
 
     args = json.loads(os.environ["RUSHES_BENCH"])
     bpy.ops.extensions.package_install_files(filepath=args["zip"], repo="user_default", enable_on_install=True)
-    from bl_ext.user_default.rushes import jobs, link, mapping
+    from bl_ext.user_default.rushes import jobs, link, render
 
     prefs = bpy.context.preferences.addons["bl_ext.user_default.rushes"].preferences
     prefs.mode, prefs.executable, prefs.state_dir = "WORKER", args["rushes"], os.path.join(args["tmp"], "state")
@@ -68,21 +68,25 @@ def inside_blender() -> None:
 
     # 2. 2,000 subtitles into text strips (a long transcript, timed on the scene's clock)
     scene = bpy.context.scene
-    subs = [{"index": i + 1, "start_frame": i * 50, "end_frame": i * 50 + 40, "lines": [f"line {i}", "second line"]}
+    subs = [{"type": "Caption", "start": i * 50, "end": i * 50 + 40, "text": f"line {i}\nsecond line"}
             for i in range(2000)]
-    transcript = {"kind": "Transcript", "fps": 25.0, "first_frame": 0, "subtitles": subs}
+    transcript = {"annotations": {"version": 1, "sets": [{"source": {"path": "", "rate": {"num": 25, "den": 1},
+                                                                     "first_frame": 0}, "items": subs}]}}
     start = time.perf_counter()
-    made = mapping.map_transcript(transcript, mapping.Target(scene), "bench")
+    made = render.apply_result(transcript, render.Target(scene), "bench", args["tmp"])
     rows.append((f"2,000 subtitles -> text strips ({made})", time.perf_counter() - start, MAP_S, "s"))
 
     # 3. 20 face tracks over 1,000 frames into tracking tracks
     clip = bpy.data.movieclips.load(args["movie"])
     w, h = clip.size
-    tracks = [{"id": t, "frames": [{"frame": f, "box": [10 + t, 10 + f % 50, 40 + t, 40 + f % 50]}
-                                   for f in range(1000)]} for t in range(1, 21)]
-    faces = {"kind": "FaceTracks", "width": w, "height": h, "first_frame": 0, "tracks": tracks}
+    boxes = {t: [[f, 10 + t, 10 + f % 50, 40 + t, 40 + f % 50] for f in range(1000)] for t in range(1, 21)}
+    tracks = [{"type": "Track", "name": f"face {t}", "points": [[f, (x0 + x1) / 2, (y0 + y1) / 2]
+                                                               for f, x0, y0, x1, y1 in rows], "boxes": rows}
+              for t, rows in boxes.items()]
+    faces = {"annotations": {"version": 1, "sets": [{"source": {"path": args["movie"], "rate": None, "first_frame": 0,
+                                                                "width": w, "height": h}, "items": tracks}]}}
     start = time.perf_counter()
-    made = mapping.map_face_tracks(faces, mapping.Target(scene, clip=clip), "bench")
+    made = render.apply_result(faces, render.Target(scene, clip=clip), "bench", args["tmp"])
     rows.append((f"20 face tracks x 1,000 frames -> tracks ({made})", time.perf_counter() - start, MAP_S, "s"))
     link.disconnect()
 

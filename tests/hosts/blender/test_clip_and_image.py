@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -19,20 +18,13 @@ import numpy as np
 import OpenImageIO as oiio
 import pytest
 
-from rushes.media import encode_movie
+from pictures import panning
 
 ROOT = Path(__file__).resolve().parents[3]
-PHOTOS = ROOT / "tests" / "data" / "photos"
 DOOR = ROOT / "tests" / "data" / "realesrgan" / "door.png"
 FACE = (226, 125)  # the face centre in astronaut.png (x, y), as tests/faces reads it
 FRAMES, STEP, SIZE = 16, 4, 384
 CLIP_START, CLIP_OFFSET = 1001, 3
-
-def panning_movie(path: Path) -> None:
-    """FRAMES frames of astronaut.png seen through a window moving STEP px right per frame."""
-    photo = oiio.ImageBuf(str(PHOTOS / "astronaut.png")).get_pixels(oiio.UINT8)[..., :3]
-    encode_movie((np.ascontiguousarray(photo[:SIZE, i * STEP:i * STEP + SIZE]) for i in range(FRAMES)), path,
-                 Fraction(25), "h264")
 
 
 def linear_exr(path: Path) -> None:
@@ -53,7 +45,7 @@ def observed(blender_python, extension_zip, studio_site, tmp_path_factory, run_s
     media = tmp / "media é"
     media.mkdir()
     movie, exr, png = media / "astronaut pan.mov", media / "door plate.exr", media / "door.png"
-    panning_movie(movie)
+    panning(movie, [("astronaut.png", 0, 0, FRAMES)], SIZE, STEP)
     linear_exr(exr)
     png.write_bytes(DOOR.read_bytes())
     state = tmp / "worker state"
@@ -84,7 +76,7 @@ def test_no_worker_and_no_executable_is_one_clear_line(observed):
 def test_a_studio_operator_appears_and_runs(observed):
     assert "studio_slate" in observed["operators"]
     assert observed["studio"]["result"] == ["FINISHED"]
-    assert observed["studio"]["markers"] == [["shot 2", 1 + 7]]  # strip at frame 1, slate of 7 frames
+    assert observed["studio"]["markers"] == [["cut 1", 1 + 7]]  # strip at frame 1, slate of 7 frames
     assert json.loads((observed["out"] / "slate" / "slate.json").read_text())["cuts"] == [7]
 
 

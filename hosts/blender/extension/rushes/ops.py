@@ -8,7 +8,8 @@ the worker's own list replaces it on Connect.
 Each generated operator takes its input from the editor it runs in (the active strip in the
 Sequencer, the clip in the Movie Clip editor, the image in the Image editor) or from names and a
 file path given by a script, submits a job, follows it without blocking Blender (a modal
-operator's timer drains the job's events; Esc cancels) and maps the result into native data.
+operator's timer drains the job's events; Esc cancels) and draws the result's annotations as
+native data (render.py), whatever its kind.
 With `wait=True` (scripts, background mode, tests) it runs the job to the end before returning.
 """
 from __future__ import annotations
@@ -16,11 +17,12 @@ from __future__ import annotations
 import json
 import os
 import time
+from fractions import Fraction
 from typing import Any
 
 import bpy
 
-from . import jobs, link, mapping
+from . import jobs, link, mapping, render
 from .rushes_client import WorkerError
 
 PREFIX = "RUSHES_OT_gen_"
@@ -29,13 +31,15 @@ _generated: list[type] = []
 _described: list[dict[str, Any]] = []
 _source = ""  # where the operators offered now came from: "shipped", "cached" or "worker"
 
-# what each result kind adds to the operator's dialog on the Blender side (not core parameters)
-EXTRAS: dict[str, dict[str, Any]] = {
-    "Cuts": {"split": ("Split strip at cuts", "Also cut the strip into one strip per shot (Blender's soft split)")},
-    "SpeechRegions": {"as_strips": ("Colour strips", "Mark speech with colour strips instead of markers")},
-    "FaceTracks": {"load_media": ("Load written media", "Load anonymized frames the job wrote as a new clip")},
+# how results show in Blender, offered by every operator that reads a strip (not core parameters):
+# they say how an annotation type is drawn (render.py), whatever the result's kind
+SHOW: dict[str, tuple[str, str]] = {
+    "split": ("Split strip at markers", "Also cut the strip at each marker the result makes (Blender's soft "
+              "split): one strip per shot for detected cuts"),
+    "range_markers": ("Ranges as markers", "Mark each range the result makes (speech, a character's "
+                      "appearances) with an in and an out marker instead of a colour strip"),
 }
-PICTURE = {".mov", ".mp4", ".m4v", ".mxf", ".mkv", ".avi", ".webm", ".mts"}
+STRIP_INPUTS = {"movie", "sequence", "audio"}
 
 
 def addon_prefs(context: Any) -> Any:
@@ -105,53 +109,34 @@ def _enabled(param: dict[str, Any], op: Any) -> bool:
 
 # -- inputs ------------------------------------------------------------------------------------
 
-def strip_media(strip: Any) -> str:
-    """The file a strip plays (a sequence strip: its first picture)."""
-    if strip.type == "SOUND":
-        return bpy.path.abspath(strip.sound.filepath, library=strip.sound.library) if strip.sound else ""
-    if strip.type == "IMAGE":
-        return bpy.path.abspath(os.path.join(strip.directory, strip.elements[0].filename))
-    return bpy.path.abspath(getattr(strip, "filepath", ""))
-
-
-def find_target(op: Any, context: Any, kinds: list[str]) -> mapping.Target:
+def find_target(op: Any, context: Any, kinds: list[str]) -> render.Target:
     """The strip, clip or image a run reads: named by the operator's properties, else from the editor."""
     scene = context.scene
     if op.strip:
         strip = next((s for s in mapping.strips_of(scene) if s.name == op.strip), None)
         if strip is None:
             raise ValueError(f"no strip named {op.strip!r} in scene {scene.name!r}")
-        return mapping.Target(scene, strip=strip)
+        return render.Target(scene, strip=strip)
     if op.clip:
         clip = bpy.data.movieclips.get(op.clip)
         if clip is None:
             raise ValueError(f"no movie clip named {op.clip!r}")
-        return mapping.Target(scene, clip=clip)
+        return render.Target(scene, clip=clip)
     if op.image:
         image = bpy.data.images.get(op.image)
         if image is None:
             raise ValueError(f"no image named {op.image!r}")
-        return mapping.Target(scene, image=image)
+        return render.Target(scene, image=image)
     space = getattr(context, "space_data", None)
     kind = getattr(space, "type", "")
     if kind == "CLIP_EDITOR" and space.clip is not None:
-        return mapping.Target(scene, clip=space.clip)
+        return render.Target(scene, clip=space.clip)
     if kind == "IMAGE_EDITOR" and space.image is not None:
-        return mapping.Target(scene, image=space.image)
+        return render.Target(scene, image=space.image)
     ed = scene.sequence_editor
     if ed is not None and ed.active_strip is not None and "text" not in kinds:
-        return mapping.Target(scene, strip=ed.active_strip)
-    return mapping.Target(scene)
-
-
-def target_media(target: mapping.Target) -> str:
-    if target.strip is not None:
-        return strip_media(target.strip)
-    if target.clip is not None:
-        return bpy.path.abspath(target.clip.filepath, library=target.clip.library)
-    if target.image is not None:
-        return bpy.path.abspath(target.image.filepath, library=target.image.library)
-    return ""
+        return render.Target(scene, strip=ed.active_strip)
+    return render.Target(scene)
 
 
 def script_from_text_strips(context: Any, folder: str, run_name: str) -> tuple[str, list[int], int]:
@@ -208,8 +193,11 @@ class RushesOperatorBase:
                 row = layout.row()
                 row.active = _enabled(param, self)
                 row.prop(self, param["name"])
-        for name in EXTRAS.get(self.rushes_op.get("result", ""), {}):
-            layout.prop(self, name)
+        if STRIP_INPUTS & {i["kind"] for i in self.rushes_op.get("inputs", [])}:
+            box = layout.box()
+            box.label(text="In Blender")
+            for name in SHOW:
+                box.prop(self, name)
         advanced = [p for p in params if p.get("advanced")]
         if advanced:
             box = layout.box()
@@ -262,7 +250,8 @@ class RushesOperatorBase:
         name = desc["name"]
         kinds = [i["kind"] for i in desc.get("inputs", [])]
         target = find_target(self, context, kinds)
-        options = {key: getattr(self, key) for key in EXTRAS.get(desc.get("result", ""), {})}
+        # the playhead now: where a result with no picture clock (a script's voice lines) goes
+        options: dict[str, Any] = {key: getattr(self, key) for key in SHOW} | {"frame": context.scene.frame_current}
         media_spec: dict[str, Any] = {}
         if self.filepath:
             source = bpy.path.abspath(self.filepath)
@@ -270,9 +259,9 @@ class RushesOperatorBase:
             folder = os.path.join(os.path.dirname(output_folder(context, name, "x")), "scripts")
             stamp = bpy.path.clean_name(f"{context.scene.name}-{os.getpid()}-{len(jobs.ACTIVE) + 1}")
             source, frames, channel = script_from_text_strips(context, folder, stamp)
-            options.update(line_frames=frames, channel=channel)
+            options.update(caption_frames=frames, channel=channel)
         else:
-            source = target_media(target)
+            source = target.media()
             if not source:
                 raise ValueError(f"nothing to read: select a strip, open a clip or an image "
                                  f"({name} reads {', '.join(kinds)})")
@@ -284,12 +273,17 @@ class RushesOperatorBase:
         strip = target.strip
         if (strip is not None and strip.type == "IMAGE" and desc.get("capabilities", {}).get("frame_ranges")
                 and "frame_range" in desc.get("media", [])):
-            first = _sequence_number(strip.elements[0].filename)
+            first = mapping.sequence_number(strip.elements[0].filename)
             if first is not None:
                 start, end = mapping.strip_source_range(strip, context.scene)
                 media_spec["frame_range"] = [first + start, first + min(end, len(strip.elements))]
         if strip is not None and strip.type == "MOVIE" and "audio_stream" in desc.get("media", []):
             media_spec["audio_stream"] = max(0, getattr(strip, "stream_index", 0))
+        sounds = {e for i in desc.get("inputs", []) if i["kind"] == "audio" for e in i.get("extensions", [])}
+        if ext in sounds and "rate" in desc.get("media", []):
+            # a sound file has no frames of its own: count them on the scene's clock, where it plays
+            rate = Fraction(context.scene.render.fps) / Fraction(context.scene.render.fps_base).limit_denominator(1001)
+            media_spec["rate"] = {"num": rate.numerator, "den": rate.denominator}
         target.options = options
         out = self.out_dir and bpy.path.abspath(self.out_dir) or output_folder(context, name, source)
         spec = {"operator": name, "input": os.path.abspath(source), "out": os.path.abspath(out),
@@ -302,18 +296,12 @@ class RushesOperatorBase:
         label = f"{name} on {target.describe() if target.strip or target.clip or target.image else os.path.basename(source)}"
 
         def on_result(status_result: dict[str, Any]) -> str:
-            return mapping.apply_result(status_result.get("result") or {}, target, run,
-                                        status_result.get("out_dir", out))
+            return render.apply_result(status_result.get("result") or {}, target, run,
+                                       status_result.get("out_dir", out))
 
         job = jobs.Job(the_link.client, job_id, name, label, on_result)
         jobs.ACTIVE.append(job)
         return job
-
-
-def _sequence_number(filename: str) -> int | None:
-    stem = os.path.splitext(filename)[0]
-    digits = len(stem) - len(stem.rstrip("0123456789"))
-    return int(stem[-digits:]) if digits else None
 
 
 def redraw(context: Any) -> None:
@@ -327,7 +315,7 @@ def make_operator(desc: dict[str, Any]) -> type:
     """The bpy operator class for one operator description."""
     ident = _identifier(desc["name"])
     annotations: dict[str, Any] = {p["name"]: param_property(p) for p in desc.get("params", [])}
-    for key, (label, help_text) in EXTRAS.get(desc.get("result", ""), {}).items():
+    for key, (label, help_text) in SHOW.items():
         annotations[key] = bpy.props.BoolProperty(name=label, description=help_text, default=False)
     hidden = {"options": {"HIDDEN", "SKIP_SAVE"}}
     annotations.update(
@@ -457,7 +445,7 @@ class RUSHES_OT_cancel(bpy.types.Operator):
 
 
 class RUSHES_OT_remove_run(bpy.types.Operator):
-    """Remove what a rushes run added (markers, strips, tracks, clips, images), by its tag"""
+    """Remove what a rushes run added (markers, strips, tracks, empties, clips, images), by its tag"""
 
     bl_idname = "rushes.remove_run"
     bl_label = "Remove rushes results"

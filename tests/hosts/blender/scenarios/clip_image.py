@@ -39,11 +39,11 @@ result = bpy.ops.rushes.detect_faces(clip=clip.name, wait=True, out_dir=args["ou
 observed["faces"] = {"result": sorted(result), "size": list(clip.size), "tracks": {
     t.name: [[m.frame, m.co[0], m.co[1], m.mute] for m in t.markers] for t in clip.tracking.tracks}}
 
-# the same with the faces blurred, the blurred movie loaded as a new clip
+# the same with the faces blurred: the blurred movie (the result's Media) opens as a new clip
 second = bpy.data.movieclips.load(args["faces_movie"], check_existing=False)
 second.use_fake_user = True
 before = set(bpy.data.movieclips.keys())
-result = bpy.ops.rushes.detect_faces(clip=second.name, anonymize="blur", encode="h264", load_media=True, wait=True,
+result = bpy.ops.rushes.detect_faces(clip=second.name, anonymize="blur", encode="h264", wait=True,
                                      out_dir=args["out"] + "/faces blurred")
 (blurred,) = set(bpy.data.movieclips.keys()) - before
 blurred = bpy.data.movieclips[blurred]

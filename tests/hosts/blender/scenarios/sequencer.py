@@ -1,4 +1,5 @@
-"""Sequencer scenario, inside Blender: shots to markers, subtitles, speech markers, scratch voice; undo, save, reload, remove."""
+"""Sequencer scenario, inside Blender: shots to markers, subtitles, speech as colour strips and markers,
+scratch voice at text strips and at the playhead; undo, save, reload, remove."""
 from __future__ import annotations
 
 import os
@@ -60,9 +61,13 @@ observed["transcribe"] = {"result": sorted(result), "texts": strips(scene, "TEXT
 text_style = next(s for s in ed.strips if s.type == "TEXT")
 observed["text_style"] = {"font_size": text_style.font_size, "use_box": text_style.use_box,
                           "use_outline": text_style.use_outline}
-before = {tuple(m) for m in markers(scene)}
 result = bpy.ops.rushes.speech_vad(strip="reading", wait=True, out_dir=args["out"] + "/vad")
-observed["vad"] = {"result": sorted(result), "markers": sorted(m for m in markers(scene) if tuple(m) not in before)}
+observed["vad_strips"] = {"result": sorted(result), "strips": strips(scene, "COLOR"), "colors": sorted(
+    [list(s.color), s.blend_alpha] for s in ed.strips if s.type == "COLOR")}
+before = {tuple(m) for m in markers(scene)}
+result = bpy.ops.rushes.speech_vad(strip="reading", range_markers=True, wait=True, out_dir=args["out"] + "/vad")
+observed["vad"] = {"result": sorted(result), "markers": sorted(m for m in markers(scene) if tuple(m) not in before),
+                   "colour_strips": len(strips(scene, "COLOR"))}
 
 # speech.synthesize from two selected subtitle strips -> sound strips at their frames
 for s in ed.strips:
@@ -71,20 +76,35 @@ chosen = [s for s in ed.strips if s.type == "TEXT"][:2]
 for s in chosen:
     s.select = True
 observed["voiced"] = sorted([s.frame_final_start, s.text] for s in chosen)
+texts_before = strips(scene, "TEXT")
 result = bpy.ops.rushes.speech_synthesize(wait=True, out_dir=args["out"] + "/voice")
-observed["synthesize"] = {"result": sorted(result), "sounds": [s for s in strips(scene, "SOUND") if s[0] != "reading"]}
+sounds = [s for s in ed.strips if s.type == "SOUND" and s.name != "reading"]
+observed["synthesize"] = {"result": sorted(result), "sounds": [s for s in strips(scene, "SOUND") if s[0] != "reading"],
+                          "files": sorted([s.name, bpy.path.abspath(s.sound.filepath), s.frame_offset_start] for s in sounds),
+                          "texts_unchanged": strips(scene, "TEXT") == texts_before}
+
+# speech.synthesize of a script file: its voice at the playhead, a text strip per line with who speaks it
+script = os.path.join(os.path.dirname(args["blend"]), "sc12 é.txt")
+with open(script, "w", encoding="utf-8") as f:
+    f.write("ANNA: We should go.\nBEN: Not yet.\n")
+scene.frame_current = args["playhead"]
+before = {s[0] for s in strips(scene, "SOUND") + strips(scene, "TEXT")}
+result = bpy.ops.rushes.speech_synthesize(filepath=script, wait=True, out_dir=args["out"] + "/script voice")
+scene.frame_current = 1
+observed["script"] = {"result": sorted(result), "sounds": [s for s in strips(scene, "SOUND") if s[0] not in before],
+                      "texts": [s for s in strips(scene, "TEXT") if s[0] not in before]}
 
 # save, reload, check again
 bpy.ops.wm.save_as_mainfile(filepath=args["blend"])
 bpy.ops.wm.open_mainfile(filepath=args["blend"])
 scene = bpy.data.scenes["Scene"]
-observed["reloaded"] = {"markers": markers(scene), "texts": strips(scene, "TEXT"),
+observed["reloaded"] = {"markers": markers(scene), "texts": strips(scene, "TEXT"), "colour": strips(scene, "COLOR"),
                         "sounds": [s for s in strips(scene, "SOUND") if s[0] != "reading"]}
 
 # one command removes everything rushes added; the user's strips stay
 with bpy.context.temp_override(scene=scene):
     bpy.ops.rushes.remove_run(run="ALL")
-observed["removed"] = {"markers": markers(scene), "texts": strips(scene, "TEXT"),
+observed["removed"] = {"markers": markers(scene), "texts": strips(scene, "TEXT"), "colour": strips(scene, "COLOR"),
                        "sounds": strips(scene, "SOUND"), "movies": strips(scene, "MOVIE")}
 
 # a strip rushes cannot read: one line, nothing submitted
