@@ -1,15 +1,22 @@
-"""The rushes actions on the editor's Resolve timeline (standard library only): markers at cuts,
-subtitles, scratch voice, upscaled and anonymized clips, face markers.
+"""Runs any rushes operator on the editor's Resolve timeline and shows its result there through the
+result's annotations (standard library only): `run_operator`, and six presets of it behind the
+Workspace > Scripts entries (markers at cuts, subtitles, scratch voice, upscaled and anonymized clips,
+face markers).
 
-Each takes the `resolve` object and keyword parameters, so the same code runs from Workspace >
-Scripts, from external scripting (Studio) and in tests. Keywords every action takes:
+Each takes the `resolve` object and keywords, so the same code runs from Workspace > Scripts, from
+external scripting (Studio) and in tests. Keywords every action takes:
 
-- `out`: folder for the results (default OUTPUT_ROOT/<project>/<timeline>/<action>, with
+- `out`: folder for the results (default OUTPUT_ROOT/<project>/<timeline>/<action or operator>, with
   OUTPUT_ROOT from `settings["output_root"]`, else ~/rushes/resolve);
 - `client` (a rushes_client.WorkerClient), else `state_dir`, `executable`, `start_worker`: the
   worker running for that state folder, or one started from the rushes executable;
 - `log`: called with each message line (default: print, which is Resolve's console);
-- any other keyword is a parameter of the rushes operator the action runs (checked by the worker).
+- how the result is shown (SHOW): `targets`, `input`, `at`, `bin`, `marker_color`, `clip_color`,
+  `suffix`, `otio_timeline`, `place_media` (see run_operator).
+
+Which clips an operator runs on follows from the inputs the worker says it reads: sound (audio
+clips), pictures (video clips), or only a file such as a script (`input`). What it shows is its
+annotations, rendered by render.py one type at a time: no code here knows a result kind.
 
 Calls a Resolve release does not have (context.API_NEEDS, from each release's scripting README) are
 never made there: what that leaves out is one log line naming the release needed.
@@ -21,48 +28,50 @@ ResolveActionError with a message that says what to do.
 """
 from __future__ import annotations
 
-import json
 import os
-from fractions import Fraction
 
 from . import frames
-from . import otio
-from .context import (CLIP_COLORS, MARKER_COLORS, ClipUse, ResolveActionError, TimelineClock, Worker, bin_named,
-                      clips_on, current, edition, folder_of, folders, import_into, output_folder, safe_name,
-                      timeline_names, unique_name, write_text)
+from . import render
+from .context import (CLIP_COLORS, MARKER_COLORS, ClipUse, ResolveActionError, TimelineClock, Worker, clips_on,
+                      current, edition, frame_count, output_folder, safe_name)
 
-BIN = "rushes"
-DONE = "rushes:"  # customData prefix of the markers rushes adds
+BIN = render.BIN
+SESSION = ("out", "client", "state_dir", "executable", "start_worker", "log", "settings")
+SHOW = ("targets", "input", "at", "bin", "marker_color", "clip_color", "suffix", "otio_timeline", "place_media")
+TARGETS = ("timeline", "playhead", "selected")
+PICTURES = ("movie", "sequence", "image")
+SETTINGS_HINT = 'the "run_operator" section of rushes_settings.json (in rushes_lib, beside rushes_resolve)'
 
 
 class _Session(object):
     """One action run: the checked Resolve state, the output folder and the worker."""
 
-    def __init__(self, resolve, action: str, options: dict):
+    def __init__(self, resolve, options: dict):
         self.log = options.pop("log", None) or print
-        settings = options.pop("settings", None) or {}
-        out = options.pop("out", None)
+        self.settings = options.pop("settings", None) or {}
+        self._out = options.pop("out", None)
         client = options.pop("client", None)
-        state_dir = options.pop("state_dir", None) or settings.get("state_dir")
-        executable = options.pop("executable", None) or settings.get("rushes_executable")
-        start = options.pop("start_worker", settings.get("start_worker", True))
-        self.params = options  # what is left goes to the operator
+        state_dir = options.pop("state_dir", None) or self.settings.get("state_dir")
+        executable = options.pop("executable", None) or self.settings.get("rushes_executable")
+        start = options.pop("start_worker", self.settings.get("start_worker", True))
         self.edition = edition(resolve)
         self.project, self.pool, self.timeline = current(resolve)
         self.clock = TimelineClock(self.project, self.timeline)
-        self.out = output_folder(out, self.project, self.timeline, action, settings)
+        self.out = None
         self._worker_args = (client, state_dir, executable, start)
         self.worker = None
-        self.action = action
+
+    def output(self, action: str) -> str:
+        self.out = output_folder(self._out, self.project, self.timeline, action, self.settings)
+        return self.out
 
     def connect(self) -> Worker:
         if self.worker is None:
             self.worker = Worker(*self._worker_args)
         return self.worker
 
-    def job(self, operator: str, path: str, folder: str, media: dict | None = None, params: dict | None = None) -> dict:
-        spec = {"operator": operator, "input": path, "out": os.path.join(self.out, folder),
-                "params": dict(params if params is not None else self.params)}
+    def job(self, operator: str, path: str, folder: str, media: dict | None, params: dict) -> dict:
+        spec = {"operator": operator, "input": path, "out": os.path.join(self.out, folder), "params": dict(params)}
         if media:
             spec["media"] = media
         return self.connect().run(spec, "%s on %s" % (operator, os.path.basename(path)), self.log)
@@ -72,330 +81,188 @@ class _Session(object):
             self.worker.close()
 
 
-def _run(action: str, resolve, options: dict, body):
-    session = _Session(resolve, action, options)
+def run_operator(resolve, operator=None, params: dict | None = None, **options) -> dict:
+    """Run the worker's operator `operator` (its name, or its number in the list the worker gives,
+    sorted by name) with `params` on the current timeline, and show its annotations.
+
+    What it runs on: an operator that reads sound runs on each audio clip of the timeline
+    (`targets="playhead"`: those under the playhead); one that reads pictures on each video clip
+    (`targets`: "timeline", the default; "playhead", the clip under the playhead; "selected", the clips
+    selected in the media pool, else the clip under the playhead), within the part of the source
+    each clip plays; one that reads only other files (a script) on the file `input` (also taken from
+    `params["input"]` where the operator has no parameter of that name), its result placed from `at`
+    (the playhead, "start" or a timecode). A clip's job runs once for each media and range.
+
+    How it shows (render.py): `marker_color` (a Resolve marker colour for every marker instead of the
+    annotations' own), `clip_color` and `suffix` for media it imports (default Orange and the
+    operator's name: "<clip> <suffix>"), `bin` (media pool bin, default "rushes"), `place_media`
+    (False: into the media pool only), `otio_timeline` (True: also a new timeline of the video clips
+    cut at the markers). Without `operator` it lists what the worker offers and runs nothing.
+    """
+    return _run(resolve, operator, params, None, options)
+
+
+def _run(resolve, operator, params, action, options: dict) -> dict:
+    unknown = sorted(set(options) - set(SESSION) - set(SHOW))
+    if unknown:
+        raise ResolveActionError("run_operator has no option %s (options: %s; the operator's own parameters go in "
+                                 "params)" % (", ".join(repr(k) for k in unknown), ", ".join(SESSION + SHOW)))
+    if params is not None and not isinstance(params, dict):
+        raise ResolveActionError("params %r is not a set of operator parameters (a JSON object)" % (params,))
+    show = {k: options.pop(k) for k in SHOW if k in options and options[k] is not None}
+    targets = show.get("targets") or "timeline"
+    if targets not in TARGETS:
+        raise ResolveActionError("targets %r is not one rushes knows (%s)" % (targets, ", ".join(TARGETS)))
+    render.check_color(show.get("marker_color"), MARKER_COLORS, "marker colour")  # before any work
+    render.check_color(show.get("clip_color"), CLIP_COLORS, "clip colour")
+    s = _Session(resolve, options)
     try:
-        return body(session)
-    finally:
-        session.close()
-
-
-def _check_color(color: str, allowed: tuple, what: str) -> str:
-    if color not in allowed:
-        raise ResolveActionError("%s %r is not one Resolve takes (%s)" % (what, color, ", ".join(allowed)))
-    return color
-
-
-def _video_jobs(s: _Session, operator: str, folder: str, uses: list, params: dict | None = None) -> list:
-    """One job per clip (the same media and range once): [(ClipUse, result JSON)]."""
-    done, out = {}, []
-    for n, use in enumerate(uses, 1):
-        key = (use.input, use.source_in, use.source_out)
-        if key not in done:
-            media = {"rate": frames.rate_text(use.rate), "frame_range": [use.source_in, use.source_out]}
-            if use.start_timecode:
-                media["start_timecode"] = use.start_timecode
-            sub = "%s/%02d_%s_%d-%d" % (folder, n, safe_name(os.path.splitext(os.path.basename(use.path))[0]),
-                                        use.source_in, use.source_out)
-            done[key] = s.job(operator, use.input, sub, media, params)["result"]
-        out.append((use, done[key]))
-    return out
-
-
-def _add_markers(s: _Session, events: dict, color: str, name: str, kind: str) -> dict:
-    """Markers at timeline frames (relative to the start) -> {"added", "ours", "kept", "refused"}.
-
-    A frame with a marker already is left as it is: the user's marker is kept, one rushes added
-    before is counted as already there; AddMarker refusing a frame (False) is reported, not fatal."""
-    existing = s.timeline.GetMarkers() or {}
-    taken = {int(round(float(f))): m for f, m in existing.items()}
-    report = {"added": [], "ours": [], "kept": [], "refused": []}
-    for frame in sorted(events):
-        note = "; ".join(events[frame])
-        held = taken.get(frame)
-        if held is not None:
-            ours = str(held.get("customData") or "").startswith(DONE)
-            report["ours" if ours else "kept"].append(frame)
-            continue
-        if s.timeline.AddMarker(frame, color, name, note, 1, "%s%s" % (DONE, kind)):
-            report["added"].append(frame)
+        ops = s.connect().operators()
+        if operator is None or str(operator).strip() == "":
+            return _offer(s, ops)
+        op = _pick(ops, operator)
+        s.output(action or op["name"])
+        params = dict(params or {})
+        given = show.get("input")
+        if given is None and "input" in params and "input" not in {p.get("name") for p in op.get("params", [])}:
+            given = params.pop("input")
+        canvas = render.Canvas(s, op, show)
+        kinds = [i.get("kind") for i in op.get("inputs", [])]
+        if given or not set(kinds) & set(PICTURES + ("audio",)):
+            _on_file(s, canvas, op, given, params, show.get("at") or "playhead")
+        elif "audio" in kinds:
+            _on_sound(s, canvas, op, params, targets)
         else:
-            report["refused"].append(frame)
-    if report["kept"]:
-        s.log("rushes: kept %d marker(s) already on the timeline at %s" % (
-            len(report["kept"]), ", ".join(s.clock.timecode(f) for f in report["kept"][:5])))
-    if report["refused"]:
-        s.log("rushes: Resolve refused a marker at %s" % ", ".join(s.clock.timecode(f) for f in report["refused"][:5]))
-    return report
-
-
-def _video_clips(s: _Session) -> list:
-    uses = clips_on(s.timeline, "video", s.clock, s.edition)
-    if not uses:
-        raise ResolveActionError("timeline %r has no video clips with media on enabled tracks" % s.clock.name)
-    return uses
-
-
-def markers_at_cuts(resolve, color: str = "Cyan", name: str = "cut", otio_timeline: bool = False, **options) -> dict:
-    """Shots detected in each video clip of the current timeline (in the part of the source it plays)
-    -> timeline markers at the cuts; with `otio_timeline`, also an .otio with one clip per shot,
-    imported as a new timeline (a unique name; the current timeline stays current)."""
-    _check_color(color, MARKER_COLORS, "marker colour")
-
-    def body(s: _Session) -> dict:
-        uses = _video_clips(s)
-        s.log("rushes: finding cuts in %d clip(s) of %r (%s)" % (len(uses), s.clock.name, s.edition))
-        events, shots = {}, []
-        for use, result in _video_jobs(s, "detect.shots", "shots", uses):
-            inside = [c for c in result["cuts"] if use.source_in < c < use.source_out]
-            for cut in inside:
-                frame = use.to_record(cut)
-                events.setdefault(frame, []).append("%s: cut at source frame %d (%s)" % (use.name, cut, "detect.shots"))
-            bounds = [use.source_in] + inside + [use.source_out]
-            shots.append((use, list(zip(bounds, bounds[1:]))))
-        report = _add_markers(s, events, color, name, "cut")
-        summary = {"markers": sorted(events), "report": report, "out": s.out, "timeline": None, "otio": None}
-        if otio_timeline:
-            summary.update(_shots_timeline(s, shots))
-        s.log("rushes: %d cut marker(s) added to %r%s" % (len(report["added"]), s.clock.name,
-                                                           " and timeline %r made" % summary["timeline"]
-                                                           if summary["timeline"] else ""))
-        return summary
-
-    return _run("markers_at_cuts", resolve, options, body)
-
-
-def _shots_timeline(s: _Session, shots: list) -> dict:
-    """Write <out>/<timeline> shots.otio (one clip per shot, at the clips' record frames) and import it."""
-    taken = timeline_names(s.project)
-    name = unique_name(taken, "%s shots" % s.clock.name)
-    tracks = {}
-    for use, ranges in shots:
-        tracks.setdefault(use.track, []).append((use, ranges))
-    items_per_track = []
-    for track in range(1, max(tracks) + 1):
-        items, at = [], 0
-        for use, ranges in sorted(tracks.get(track, []), key=lambda u: u[0].record_in):
-            if use.record_in > at:
-                items.append(otio.gap(use.record_in - at, s.clock.rate))
-            for k, (a, b) in enumerate(ranges, 1):
-                items.append(otio.clip("%s shot %d" % (use.name, k), use.path, a, b - a, use.rate, use.first,
-                                       use.media_frames))
-            at = use.record_out
-        items_per_track.append(items)
-    os.makedirs(s.out, exist_ok=True)
-    path = otio.write(os.path.join(s.out, safe_name(name) + ".otio"),
-                      otio.timeline(name, items_per_track, s.clock.rate, s.clock.start_frame))
-    otio_import = "MediaPool.ImportTimelineFromFile(OTIO)"
-    if not s.edition.has(otio_import):
-        s.log("rushes: %s: import %s with File > Import > Timeline" % (s.edition.needs(otio_import), path))
-        return {"timeline": None, "otio": path}
-    original = s.timeline
-    folder = bin_named(s.pool, BIN)
-    before = s.pool.GetCurrentFolder()
-    s.pool.SetCurrentFolder(folder)  # the source clips the import adds land in the rushes bin
-    try:
-        made = s.pool.ImportTimelineFromFile(path, {"timelineName": name, "importSourceClips": True,
-                                                    "sourceClipsPath": os.path.dirname(shots[0][0].path)})
+            _on_pictures(s, canvas, op, params, targets)
+        return canvas.finish()
     finally:
-        if before:
-            s.pool.SetCurrentFolder(before)
-        s.project.SetCurrentTimeline(original)
-    if not made:
-        raise ResolveActionError("markers are placed, but Resolve did not import %s as a timeline "
-                                 "(import it with File > Import > Timeline)" % path)
-    return {"timeline": name, "otio": path}
+        s.close()
 
 
-def face_markers(resolve, color: str = "Pink", name: str = "face", **options) -> dict:
-    """Faces detected and tracked in each video clip's used range -> timeline markers on the frames
-    where a face track starts and on its last frame; faces sharing a frame share one marker."""
-    _check_color(color, MARKER_COLORS, "marker colour")
-
-    def body(s: _Session) -> dict:
-        uses = _video_clips(s)
-        s.log("rushes: finding faces in %d clip(s) of %r" % (len(uses), s.clock.name))
-        events, tracks = {}, []
-        for use, result in _video_jobs(s, "detect.faces", "faces", uses):
-            for track in result["tracks"]:
-                first, last = max(track["first_frame"], use.source_in), min(track["end_frame"], use.source_out) - 1
-                if last < first:
-                    continue
-                start, end = use.to_record(first), use.to_record(last)
-                tracks.append({"clip": use.name, "id": track["id"], "record": [start, end + 1],
-                               "source": [first, last + 1]})
-                events.setdefault(start, []).append("%s: face %d starts" % (use.name, track["id"]))
-                events.setdefault(end, []).append("%s: face %d ends" % (use.name, track["id"]))
-        report = _add_markers(s, events, color, name, "face")
-        s.log("rushes: %d face marker(s) added for %d face track(s)" % (len(report["added"]), len(tracks)))
-        return {"markers": sorted(events), "tracks": tracks, "report": report, "out": s.out}
-
-    return _run("face_markers", resolve, options, body)
+def _offer(s: _Session, ops: list) -> dict:
+    """The worker's operators, numbered, and how to choose one: nothing runs."""
+    ordered = sorted(ops, key=lambda o: o["name"])
+    s.log("rushes: the rushes worker offers %d operator(s); choose one by name or number as \"operator\" in %s, "
+          "its parameters as \"params\":" % (len(ordered), SETTINGS_HINT))
+    for n, op in enumerate(ordered, 1):
+        reads = ", ".join(i.get("kind", "?") for i in op.get("inputs", []))
+        params = ", ".join("%s=%r" % (p["name"], p.get("default")) for p in op.get("params", []))
+        s.log("rushes: %2d. %s: %s (reads %s; parameters: %s)" % (n, op["name"], op.get("summary", ""), reads,
+                                                                 params or "none"))
+    return {"operators": [op["name"] for op in ordered], "out": None}
 
 
-def subtitles(resolve, bin: str = BIN, **options) -> dict:
-    """Transcribe each audio clip of the current timeline (its source, within its in/out, at its record
-    frames) -> one SRT at the timeline's rate and start timecode and a JSON beside it, placed on a new
-    subtitle track (existing subtitle tracks are left as they are)."""
+def _pick(ops: list, chosen) -> dict:
+    ordered = sorted(ops, key=lambda o: o["name"])
+    names = ", ".join("%d. %s" % (n, op["name"]) for n, op in enumerate(ordered, 1))
+    if not isinstance(chosen, bool) and (isinstance(chosen, int) or str(chosen).strip().isdigit()):
+        number = int(chosen)
+        if 1 <= number <= len(ordered):
+            return ordered[number - 1]
+        raise ResolveActionError("the rushes worker has no operator number %d (it offers %s)" % (number, names))
+    for op in ordered:
+        if op["name"] == str(chosen).strip():
+            return op
+    raise ResolveActionError("the rushes worker has no operator %r (it offers %s)" % (chosen, names))
 
-    def body(s: _Session) -> dict:
-        uses = clips_on(s.timeline, "audio", s.clock, s.edition)
+
+def _same(a, b) -> bool:
+    return bool(a) and bool(b) and os.path.normcase(os.path.normpath(str(a))) == os.path.normcase(os.path.normpath(str(b)))
+
+
+def _show(canvas: render.Canvas, status: dict, input_path: str, place_for) -> None:
+    """The annotation sets of a job's result on `input_path`, each at `place_for(set)`."""
+    result = status.get("result") or {}
+    block = result.get("annotations")
+    if not isinstance(block, dict):
+        raise ResolveActionError("the %s result has no annotations: the rushes worker is older than these scripts "
+                                 "(update rushes, then restart `rushes serve`)" % result.get("operator", "job's"))
+    sets = [x for x in block.get("sets") or [] if isinstance(x, dict)]
+    mine = [x for x in sets if _same((x.get("source") or {}).get("path"), input_path)]
+    if not mine and len(sets) == 1:  # one source: the input, whatever the worker calls it (a sequence's pattern)
+        mine = sets
+    for other in sets:
+        if all(other is not x for x in mine):
+            canvas.skip("on a source no clip plays", len(other.get("items") or []))
+    for x in mine:
+        canvas.show(place_for(x), list(x.get("items") or []), status.get("out_dir") or "")
+
+
+def _media_for(op: dict, media: dict) -> dict:
+    """The job's media description, with only the fields the operator takes."""
+    wanted = set(op.get("media") or ())
+    return {k: v for k, v in media.items() if k in wanted}
+
+
+def _on_pictures(s: _Session, canvas: render.Canvas, op: dict, params: dict, targets: str) -> None:
+    if targets == "selected":
+        chosen = _selected(s)
+    elif targets == "playhead":
+        chosen = _under_playhead(s)
+        if not chosen:
+            raise ResolveActionError("no clip under the playhead of %r: put the playhead over a video clip" % s.clock.name)
+    else:
+        uses = clips_on(s.timeline, "video", s.clock, s.edition)
         if not uses:
-            raise ResolveActionError("timeline %r has no audio clips with media on enabled tracks" % s.clock.name)
-        s.log("rushes: transcribing %d audio clip(s) of %r" % (len(uses), s.clock.name))
-        results, cues, clips = {}, {}, []
-        media = {"rate": frames.rate_text(s.clock.rate), "start_timecode": "00:00:00:00"}
-        for n, use in enumerate(uses, 1):
-            if use.path not in results:  # the whole file once, at the timeline's rate, frames from its start
-                sub = "transcripts/%02d_%s" % (len(results) + 1, safe_name(os.path.splitext(os.path.basename(use.path))[0]))
-                results[use.path] = s.job("speech.transcribe", use.path, sub, media)
-            result = results[use.path]
-            clips.append(dict(use.describe(), transcript=os.path.join(result["out_dir"], "transcript.json")))
-            for cue in result["result"]["subtitles"]:
-                a, b = max(cue["start_frame"], use.source_in), min(cue["end_frame"], use.source_out)
-                if b <= a:
-                    continue
-                start, end = use.to_record(a), use.to_record(b)
-                cues.setdefault((start, end, tuple(cue["lines"])), use)
-        if not cues:
-            raise ResolveActionError("no speech found in the audio clips of %r" % s.clock.name)
-        ordered = sorted(cues)
-        stem = safe_name("%s subtitles" % s.clock.name)
-        os.makedirs(s.out, exist_ok=True)
-        srt_path = os.path.join(s.out, stem + ".srt")
-        blocks = []
-        for i, (start, end, lines) in enumerate(ordered, 1):
-            a = frames.timeline_seconds(start, s.clock.rate, s.clock.start_timecode)
-            b = frames.timeline_seconds(end, s.clock.rate, s.clock.start_timecode)
-            blocks.append("%d\n%s --> %s\n%s" % (i, frames.srt_clock(a), frames.srt_clock(b), "\n".join(lines)))
-        write_text(srt_path, "\n\n".join(blocks) + "\n")
-        document = {
-            "kind": "TimelineSubtitles", "timeline": s.clock.name, "rate": {"num": s.clock.rate.numerator,
-                                                                             "den": s.clock.rate.denominator},
-            "drop_frame": s.clock.drop, "start_timecode": s.clock.start_timecode, "start_frame": s.clock.start_frame,
-            "srt": os.path.basename(srt_path), "clips": clips,
-            "subtitles": [{"index": i, "start_frame": a, "end_frame": b, "start_timecode": s.clock.timecode(a),
-                           "end_timecode": s.clock.timecode(b), "lines": list(lines), "clip": cues[(a, b, lines)].name}
-                          for i, (a, b, lines) in enumerate(ordered, 1)]}
-        json_path = write_text(os.path.join(s.out, stem + ".json"), json.dumps(document, indent=1, ensure_ascii=False) + "\n")
-        track, placed = _place_subtitles(s, srt_path, bin, ordered[0][0])
-        s.log("rushes: %d subtitle(s) written to %s%s" % (len(ordered), srt_path,
-                                                         " and placed on subtitle track %d" % track if placed else ""))
-        return {"srt": srt_path, "json": json_path, "count": len(ordered), "track": track if placed else None,
-                "out": s.out}
-
-    return _run("subtitles", resolve, options, body)
+            raise ResolveActionError("timeline %r has no video clips with media on enabled tracks" % s.clock.name)
+        chosen = [(use.media, use) for use in uses]
+    s.log("rushes: %s on %d clip(s) of %r (%s)" % (op["name"], len(chosen), s.clock.name, s.edition))
+    ranged = bool((op.get("capabilities") or {}).get("frame_ranges"))
+    done = {}
+    for n, (item, use) in enumerate(chosen, 1):
+        span = use if use is not None else _PoolRange(s, item)
+        media = {"rate": frames.rate_text(span.rate)}
+        if span.start_timecode:
+            media["start_timecode"] = span.start_timecode
+        if ranged and not getattr(span, "whole", False):  # all of a clip: no range, so a movie is encoded as well
+            media["frame_range"] = [span.source_in, span.source_out]
+        media = _media_for(op, media)
+        key = (span.input, tuple(media.get("frame_range") or ()))
+        if key not in done:
+            sub = "%s/%02d_%s_%d-%d" % (canvas.stem, n, safe_name(os.path.splitext(os.path.basename(span.path))[0]),
+                                        span.source_in, span.source_out)
+            done[key] = s.job(op["name"], span.input, sub, media, params)
+        place = render.Place.clip(use) if use is not None else render.Place.pool(item, span)
+        _show(canvas, done[key], span.input, lambda x: place)
 
 
-def _items(timeline, kind: str) -> dict:
-    return {i: [item.GetUniqueId() for item in timeline.GetItemListInTrack(kind, i) or []]
-            for i in range(1, int(timeline.GetTrackCount(kind) or 0) + 1)}
+def _on_sound(s: _Session, canvas: render.Canvas, op: dict, params: dict, targets: str) -> None:
+    """Each audio clip's whole file once, at the timeline's rate from the head of the file (an audio
+    clip's in-point counts timeline frames), shown where each clip plays it."""
+    uses = clips_on(s.timeline, "audio", s.clock, s.edition)
+    where = "with media on enabled tracks"
+    if targets != "timeline":
+        at = _record_origin(s, "playhead")
+        uses = [use for use in uses if use.record_in <= at < use.record_out]
+        where = "under the playhead (%s)" % s.clock.timecode(at)
+    if not uses:
+        raise ResolveActionError("timeline %r has no audio clips %s" % (s.clock.name, where))
+    s.log("rushes: %s on %d audio clip(s) of %r" % (op["name"], len(uses), s.clock.name))
+    media = _media_for(op, {"rate": frames.rate_text(s.clock.rate), "start_timecode": "00:00:00:00"})
+    done = {}
+    for use in uses:
+        if use.path not in done:
+            sub = "%s/%02d_%s" % (canvas.stem, len(done) + 1, safe_name(os.path.splitext(os.path.basename(use.path))[0]))
+            done[use.path] = s.job(op["name"], use.path, sub, media, params)
+        place = render.Place.clip(use)
+        _show(canvas, done[use.path], use.path, lambda x: place)
 
 
-def _import_copy(s: _Session, srt_path: str) -> str:
-    """A copy of the SRT beside it, under a name no media pool clip has: Resolve hands back the clip it
-    already has for an SRT of a name it has seen, with that file's subtitles."""
-    taken = {str(clip.GetName() or "").lower() for folder in folders(s.pool) for clip in folder.GetClipList() or []}
-    stem, n = os.path.splitext(srt_path)[0], 1
-    while True:
-        copy = "%s_%d.srt" % (stem, n)
-        if os.path.basename(copy).lower() not in taken and not os.path.exists(copy):
-            break
-        n += 1
-    with open(srt_path, encoding="utf-8") as f:
-        return write_text(copy, f.read())
-
-
-def _place_subtitles(s: _Session, srt_path: str, bin: str, first: int):
-    """The SRT onto a new subtitle track (Resolve's import recipe: add the track, import the SRT into
-    the pool, append it with its first subtitle at `first`, a frame relative to the timeline start);
-    checked afterwards, and undone where Resolve put it anywhere else (an append of a subtitle clip is
-    reported to ignore recordFrame and land after the end of the timeline)."""
-    timeline = s.timeline
-    before = _items(timeline, "subtitle")
-    manual = "import %s with File > Import > Subtitle (its first subtitle is at %s)" % (srt_path, s.clock.timecode(first))
-    copy = _import_copy(s, srt_path)
-    items = [item for item in import_into(s.pool, bin_named(s.pool, bin), [copy])
-             if os.path.normcase(os.path.normpath(str(item.GetClipProperty("File Path") or ""))) ==
-             os.path.normcase(os.path.normpath(copy))]
-    if not items:
-        s.log("rushes: Resolve did not import %s into the media pool; %s" % (os.path.basename(copy), manual))
-        return None, False
-    if not timeline.AddTrack("subtitle") or int(timeline.GetTrackCount("subtitle") or 0) != len(before) + 1:
-        s.log("rushes: Resolve did not add a subtitle track; %s" % manual)
-        return None, False
-    track = len(before) + 1
-    s.pool.AppendToTimeline([{"mediaPoolItem": items[0], "trackIndex": track,
-                              "recordFrame": s.clock.start_frame + first}])
-    strays = [item for i, old in before.items() for item in timeline.GetItemListInTrack("subtitle", i) or []
-              if item.GetUniqueId() not in old]
-    if strays:  # never over an existing subtitle track
-        timeline.DeleteClips(strays, False)
-    placed = timeline.GetItemListInTrack("subtitle", track) or []
-    if not placed:
-        timeline.DeleteTrack("subtitle", track)
-        s.log("rushes: Resolve placed no subtitles on a new track; %s" % manual)
-        return None, False
-    landed = min(s.edition.whole_frames(item, "GetStart") for item in placed) - s.clock.start_frame
-    if abs(landed - first) > 1:  # a frame either way is the SRT's millisecond rounding
-        timeline.DeleteClips(placed, False)
-        timeline.DeleteTrack("subtitle", track)
-        s.log("rushes: Resolve put the first subtitle at %s, not at %s, so rushes removed them again; %s"
-              % (s.clock.timecode(landed), s.clock.timecode(first), manual))
-        return None, False
-    return track, True
-
-
-def scratch_voice(resolve, script_path: str, at: str = "playhead", bin: str = BIN, **options) -> dict:
-    """Synthesize a `CHARACTER: line` script -> one audio clip per line, imported into the rushes bin
-    and placed on a new audio track, each at its record frame: `at` (the playhead, the timeline
-    "start", or a timecode) plus the line's start in the voiced script."""
-
-    def body(s: _Session) -> dict:
-        path = os.path.abspath(os.path.expanduser(str(script_path or "")))
-        if not script_path or not os.path.isfile(path):
-            raise ResolveActionError("no script file at %r: give script_path, a text file of CHARACTER: line lines"
-                                     % (script_path or ""))
-        origin = _record_origin(s, at)
-        s.log("rushes: voicing %s onto %r at %s" % (os.path.basename(path), s.clock.name, s.clock.timecode(origin)))
-        result = s.job("speech.synthesize", path, "voice_" + safe_name(os.path.splitext(os.path.basename(path))[0]))
-        out_dir, lines = result["out_dir"], result["result"]["lines"]
-        if not lines:
-            raise ResolveActionError("%s has no CHARACTER: line lines to voice" % path)
-        wavs = [os.path.join(out_dir, line["file"]) for line in lines]
-        imported = import_into(s.pool, bin_named(s.pool, bin), wavs)
-        by_path = {os.path.normpath(str(item.GetClipProperty("File Path"))): item for item in imported}
-        missing = [w for w in wavs if os.path.normpath(w) not in by_path]
-        if missing:
-            raise ResolveActionError("Resolve did not import %s" % ", ".join(os.path.basename(m) for m in missing))
-        count = int(s.timeline.GetTrackCount("audio") or 0)
-        if not s.timeline.AddTrack("audio", "mono") or int(s.timeline.GetTrackCount("audio") or 0) != count + 1:
-            raise ResolveActionError("Resolve did not add an audio track to %r" % s.clock.name)
-        track = count + 1
-        s.timeline.SetTrackName("audio", track, "rushes voice")
-        infos, placed = [], []
-        for line, wav in zip(lines, wavs):
-            item = by_path[os.path.normpath(wav)]
-            try:
-                clip_rate = frames.parse_rate(item.GetClipProperty("FPS"))[0]
-            except (ValueError, ZeroDivisionError):
-                clip_rate = s.clock.rate
-            seconds = Fraction(str(line["end"])) - Fraction(str(line["start"]))
-            length = max(1, int(-(-seconds * clip_rate // 1)))  # whole frames that hold the line
-            record = origin + int(round(Fraction(str(line["start"])) * s.clock.rate))
-            infos.append({"mediaPoolItem": item, "startFrame": 0, "endFrame": length - 1,  # endFrame is inclusive
-                          "recordFrame": s.clock.start_frame + record, "trackIndex": track, "mediaType": 2})
-            placed.append({"character": line["character"], "text": line["text"], "file": wav, "record_frame": record,
-                           "record_timecode": s.clock.timecode(record), "frames": length})
-        s.pool.AppendToTimeline(infos)
-        landed = s.timeline.GetItemListInTrack("audio", track) or []
-        if len(landed) != len(infos):
-            raise ResolveActionError("Resolve placed %d of %d voice lines on audio track %d"
-                                     % (len(landed), len(infos), track))
-        s.log("rushes: %d voice line(s) on audio track %d of %r" % (len(infos), track, s.clock.name))
-        return {"track": track, "lines": placed, "out": out_dir}
-
-    return _run("scratch_voice", resolve, options, body)
+def _on_file(s: _Session, canvas: render.Canvas, op: dict, given, params: dict, at: str) -> None:
+    """An operator run on a file, not on clips (a script): its result from `at` on the timeline."""
+    reads = ", ".join("%s (%s)" % (i.get("kind"), " ".join(i.get("extensions", []))) for i in op.get("inputs", []))
+    if not given:
+        raise ResolveActionError("%s reads a file, %s: give its path as \"input\" in %s" % (op["name"], reads,
+                                                                                           SETTINGS_HINT))
+    path = os.path.abspath(os.path.expanduser(str(given)))
+    if not os.path.isfile(path):
+        raise ResolveActionError("no file at %r: give \"input\", the file %s reads: %s" % (str(given), op["name"], reads))
+    origin = _record_origin(s, at)
+    s.log("rushes: %s on %s, onto %r from %s" % (op["name"], os.path.basename(path), s.clock.name,
+                                                 s.clock.timecode(origin)))
+    status = s.job(op["name"], path, "%s_%s" % (canvas.stem, safe_name(os.path.splitext(os.path.basename(path))[0])),
+                   None, params)
+    _show(canvas, status, path, lambda x: render.Place.at(os.path.basename(path), origin, s.clock, x.get("source") or {}))
 
 
 def _record_origin(s: _Session, at: str) -> int:
@@ -412,7 +279,25 @@ def _record_origin(s: _Session, at: str) -> int:
     return frame - s.clock.start_frame
 
 
-def _targets(s: _Session) -> list:
+def _under_playhead(s: _Session) -> list:
+    """[(media pool item, ClipUse)] of the video clip under the playhead, or []."""
+    item = s.timeline.GetCurrentVideoItem()
+    if item and item.GetMediaPoolItem():
+        use = ClipUse(item, "video", _track_of(s, item), s.clock, s.edition)
+        if use.path:
+            return [(use.media, use)]
+    return []
+
+
+def _track_of(s: _Session, item) -> int:
+    wanted = item.GetUniqueId()
+    for track in range(1, int(s.timeline.GetTrackCount("video") or 0) + 1):
+        if any(other.GetUniqueId() == wanted for other in s.timeline.GetItemListInTrack("video", track) or []):
+            return track
+    return 1
+
+
+def _selected(s: _Session) -> list:
     """(media pool item, ClipUse or None) for the selected media pool clips (None: their range is read
     later), else the current timeline's current video clip (its used range). Before 19.0.2 scripts
     cannot see the media pool selection: only the clip under the playhead."""
@@ -426,64 +311,13 @@ def _targets(s: _Session) -> list:
         hint = "put the playhead over a clip on the timeline (%s)" % s.edition.needs("MediaPool.GetSelectedClips")
     if chosen:
         return chosen
-    current_item = s.timeline.GetCurrentVideoItem()
-    if current_item and current_item.GetMediaPoolItem():
-        use = ClipUse(current_item, "video", 0, s.clock, s.edition)
-        if use.path:
-            if not s.edition.has("MediaPool.GetSelectedClips"):
-                s.log("rushes: %s: taking %r under the playhead" % (s.edition.needs("MediaPool.GetSelectedClips"), use.name))
-            return [(use.media, use)]
+    under = _under_playhead(s)
+    if under:
+        if not s.edition.has("MediaPool.GetSelectedClips"):
+            s.log("rushes: %s: taking %r under the playhead" % (s.edition.needs("MediaPool.GetSelectedClips"),
+                                                                 under[0][1].name))
+        return under
     raise ResolveActionError("no clip chosen: " + hint)
-
-
-def _new_media(s: _Session, operator: str, folder: str, defaults: dict, color: str, suffix: str) -> dict:
-    _check_color(color, CLIP_COLORS, "clip colour")
-    params = dict(defaults)
-    params.update(s.params)
-    made = []
-    for n, (item, use) in enumerate(_targets(s), 1):
-        if use is None:
-            use = _pool_range(s, item)
-        media = {"rate": frames.rate_text(use.rate)}
-        if not getattr(use, "whole", False):  # all of a clip: no range, so a movie is encoded as well
-            media["frame_range"] = [use.source_in, use.source_out]
-        if use.start_timecode:
-            media["start_timecode"] = use.start_timecode
-        sub = "%s/%02d_%s_%d-%d" % (folder, n, safe_name(os.path.splitext(os.path.basename(use.path))[0]),
-                                    use.source_in, use.source_out)
-        s.log("rushes: %s on %s, frames %d-%d" % (operator, os.path.basename(use.path), use.source_in, use.source_out - 1))
-        status = s.job(operator, use.input, sub, media, params)
-        pictures = [o for o in status["result"]["outputs"] if o["kind"] == "movie"] or \
-            [o for o in status["result"]["outputs"] if o["kind"] == "image sequence"]  # a movie where one was made
-        if not pictures:
-            raise ResolveActionError("%s on %s wrote no pictures" % (operator, os.path.basename(use.path)))
-        picture = pictures[0]
-        target = os.path.join(status["out_dir"], picture["path"])
-        if picture["kind"] == "image sequence":
-            a, b = picture["frame_range"]
-            width = picture["path"].count("#")
-            target = {"FilePath": target.replace("#" * width, "%%0%dd" % width), "StartIndex": a, "EndIndex": b - 1}
-        items = import_into(s.pool, folder_of(s.pool, item), [target])
-        if not items:
-            raise ResolveActionError("Resolve did not import %s" % (target if isinstance(target, str) else target["FilePath"]))
-        for new in items:
-            new.SetClipColor(color)
-            _rename(s, new, "%s %s" % (item.GetName(), suffix))
-        made.append({"source": use.path, "frames": [use.source_in, use.source_out], "media": status["out_dir"],
-                     "file": target if isinstance(target, str) else target["FilePath"],
-                     "items": [new.GetName() for new in items]})
-    s.log("rushes: %d new clip(s) in the media pool beside their originals" % len(made))
-    return {"clips": made, "out": s.out}
-
-
-def _rename(s: _Session, item, name: str) -> None:
-    """Name a clip rushes imported: SetName from 20.2, the "Clip Name" property before."""
-    if s.edition.has("MediaPoolItem.SetName"):
-        done = item.SetName(name)
-    else:
-        done = item.SetClipProperty("Clip Name", name)
-    if not done:
-        s.log("rushes: Resolve did not rename %r to %r" % (item.GetName(), name))
 
 
 class _PoolRange(object):
@@ -497,9 +331,8 @@ class _PoolRange(object):
             self.rate = s.clock.rate
         tc = str(item.GetClipProperty("Start TC") or "00:00:00:00")
         self.start_timecode = tc if ":" in tc else "00:00:00:00"
-        first = frames.timecode_to_frame(self.start_timecode, self.rate)
-        total = str(item.GetClipProperty("Frames") or "")
-        count = int(total) if total.isdigit() else None
+        self.first = frames.timecode_to_frame(self.start_timecode, self.rate)
+        count = frame_count(item)
         marks = {}
         if s.edition.has("MediaPoolItem.GetMarkInOut"):
             marks = (item.GetMarkInOut() or {}).get("video") or {}
@@ -510,24 +343,55 @@ class _PoolRange(object):
         if end is None:
             raise ResolveActionError("clip %r does not say how many frames it has: mark an in and out" % self.name)
         self.input = self.path
-        self.source_in, self.source_out = first + start, first + end
+        self.source_in, self.source_out = self.first + start, self.first + end
         self.whole = start == 0 and end == count
 
 
-def _pool_range(s: _Session, item) -> _PoolRange:
-    return _PoolRange(s, item)
+def _preset(action: str, operator: str, resolve, options: dict, params: dict | None = None, **show) -> dict:
+    """`operator` with a preset's way of showing it (`show`, under the user's own keywords): the
+    keywords that are neither session nor show options are the operator's parameters."""
+    mine = {k: v for k, v in options.items() if k in SESSION or k in SHOW}
+    merged = dict(params or {})
+    merged.update({k: v for k, v in options.items() if k not in mine})
+    show.update(mine)
+    return _run(resolve, operator, merged, action, show)
+
+
+def markers_at_cuts(resolve, color: str = "Cyan", otio_timeline: bool = False, **options) -> dict:
+    """detect.shots on each video clip of the timeline -> a marker at each cut it finds there; with
+    `otio_timeline`, also a new timeline of the clips cut at those markers (one clip per shot)."""
+    return _preset("markers_at_cuts", "detect.shots", resolve, options, marker_color=color, otio_timeline=otio_timeline)
+
+
+def face_markers(resolve, color: str = "Pink", **options) -> dict:
+    """detect.faces on each video clip of the timeline -> a clip marker for each face as long as it is
+    seen, and a marker where a face's expression changes."""
+    return _preset("face_markers", "detect.faces", resolve, options, marker_color=color)
+
+
+def subtitles(resolve, bin: str = BIN, **options) -> dict:
+    """speech.transcribe on each audio clip of the timeline -> its subtitles, inside each clip's in/out
+    at its record frames, in one SRT placed on a new subtitle track."""
+    return _preset("subtitles", "speech.transcribe", resolve, options, bin=bin)
+
+
+def scratch_voice(resolve, script_path: str = "", at: str = "playhead", bin: str = BIN, **options) -> dict:
+    """speech.synthesize on a `CHARACTER: line` script -> the voiced lines on a new audio track from
+    `at` (the playhead, "start" or a timecode), and each line as a subtitle with who speaks it."""
+    if not script_path:
+        raise ResolveActionError("no script file: give script_path, a text file of CHARACTER: line lines")
+    return _preset("scratch_voice", "speech.synthesize", resolve, options, input=script_path, at=at, bin=bin)
 
 
 def upscale_clips(resolve, color: str = "Orange", **options) -> dict:
-    """The selected media pool clips (or the clip under the playhead, its used range) upscaled by
-    gan.upscale -> a new clip beside each original in its media pool folder, coloured; the
-    originals are untouched. Operator parameters as keywords (model, scale, encode, ...)."""
-    return _run("upscale_clips", resolve, options,
-                lambda s: _new_media(s, "gan.upscale", "upscaled", {"encode": "prores"}, color, "upscaled"))
+    """gan.upscale (default encode="prores") on the selected media pool clips (or the clip under the
+    playhead, its used range) -> a new clip "<clip> upscaled" beside each, coloured; the originals stay."""
+    return _preset("upscale_clips", "gan.upscale", resolve, options, {"encode": "prores"}, targets="selected",
+                   clip_color=color, suffix="upscaled")
 
 
 def anonymize_clips(resolve, color: str = "Teal", **options) -> dict:
-    """The selected media pool clips (or the clip under the playhead, its used range) with every face
-    blurred (detect.faces anonymize) -> a new clip beside each original, coloured; originals untouched."""
-    return _run("anonymize_clips", resolve, options,
-                lambda s: _new_media(s, "detect.faces", "anonymized", {"anonymize": "blur"}, color, "anonymized"))
+    """detect.faces with every face blurred on the selected media pool clips (or the clip under the
+    playhead) -> a new clip "<clip> anonymized" beside each, coloured; the originals stay."""
+    return _preset("anonymize_clips", "detect.faces", resolve, options, {"anonymize": "blur"}, targets="selected",
+                   clip_color=color, suffix="anonymized")

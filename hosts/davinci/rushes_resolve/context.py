@@ -157,8 +157,7 @@ class ClipUse(object):
         count = self.duration if self.rate == clock.rate else int(round(Fraction(self.duration) * self.rate / clock.rate))
         self.source_in = self.first + self.left
         self.source_out = self.source_in + count
-        total = _prop(self.media, "Frames") if self.media else ""
-        self.media_frames = int(total) if str(total).isdigit() else None
+        self.media_frames = frame_count(self.media) if self.media else None
 
     def to_record(self, source_frame: int) -> int:
         """Timeline frame (relative to the timeline start) that shows `source_frame`."""
@@ -179,6 +178,12 @@ _SEQUENCE = re.compile(r"\[(\d+)-(\d+)\]")
 def _prop(media, name: str) -> str:
     value = media.GetClipProperty(name)
     return "" if value is None or isinstance(value, dict) else str(value)
+
+
+def frame_count(media):
+    """How many frames a media pool clip has (its Frames property), or None where it does not say."""
+    total = _prop(media, "Frames")
+    return int(total) if total.isdigit() else None
 
 
 def clips_on(timeline, track_type: str, clock: TimelineClock, api: Edition, enabled_only: bool = True) -> list:
@@ -303,6 +308,16 @@ class Worker(object):
         if self.process is not None:
             self.process.stop()
             self.process = None
+
+    def operators(self) -> list:
+        """The operators the worker offers (/v1/ops: name, summary, inputs, parameters, ...)."""
+        try:
+            found = self.client.operators()
+        except Exception as exc:
+            if not _worker_error(exc):
+                raise
+            raise ResolveActionError("the rushes worker did not say which operators it has: %s" % exc)
+        return [op for op in found or [] if isinstance(op, dict) and op.get("name")]
 
     def run(self, spec: dict, what: str, log=None, poll: float = 10.0) -> dict:
         """Submit a job, follow its progress events, and return its result JSON (or a clear message)."""

@@ -29,6 +29,7 @@ DEFAULT_SETTINGS = {
     "state_dir": None,
     "output_root": None,
     "start_worker": True,
+    "run_operator": {"operator": "", "params": {}},
     "markers_at_cuts": {"color": "Cyan", "otio_timeline": False},
     "subtitles": {},
     "scratch_voice": {"script_path": "", "at": "playhead"},

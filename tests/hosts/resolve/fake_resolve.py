@@ -7,7 +7,10 @@ clip it has; ImportTimelineFromFile None on a name in use and on an OTIO whose s
 counted from the media's timecode; a subtitle append that places nothing unless a subtitle track
 exists, and (with subtitle_append="end", as users report) ignores recordFrame and puts the subtitles
 after the end of the timeline; AppendToTimeline endFrame inclusive, recordFrame absolute, an
-overlapping record dropped; GetLeftOffset in source frames for video and timeline frames for audio.
+overlapping record dropped; GetLeftOffset in source frames for video and timeline frames for audio;
+clip markers (TimelineItem and MediaPoolItem AddMarker) counted from the first frame of the clip's
+media (0), refused on a duplicate frame and outside the media; image sequences and stills at the
+project's rate, a still as long as Resolve's standard still duration (5 s).
 
 Per version, from the scripting READMEs (tests/data/resolve_api/api_versions.json): a method is
 there only from the release whose README lists it (before, the name is None, as on Resolve's own
@@ -40,6 +43,8 @@ CLIP_COLORS = {"Orange", "Apricot", "Yellow", "Lime", "Olive", "Green", "Teal", 
                "Pink", "Tan", "Beige", "Brown", "Chocolate"}
 RATES = {"23.976": Fraction(24000, 1001), "24": Fraction(24), "25": Fraction(25), "29.97": Fraction(30000, 1001),
          "30": Fraction(30)}
+STILLS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx"}
+STILL_SECONDS = 5  # Resolve's default "Standard still duration"
 _ids = itertools.count(1)
 
 DAVINCI = Path(__file__).resolve().parents[3] / "hosts" / "davinci"  # the Resolve-side code these fakes serve
@@ -114,6 +119,16 @@ def _rate(text: str) -> Fraction:
 
 def _fps_text(rate: Fraction) -> str:
     return next(k for k, v in RATES.items() if v == rate)
+
+
+def _add_marker(markers: dict, frames: int, frameId, color, name, note, duration, customData) -> bool:
+    """A clip marker: frames from the first frame of the clip's media; False on a taken frame, a colour
+    Resolve does not have, or a frame outside the media."""
+    frame = int(frameId)
+    if frame in markers or color not in MARKER_COLORS or not 0 <= frame < frames:
+        return False
+    markers[frame] = {"color": color, "duration": duration, "note": note, "name": name, "customData": customData or ""}
+    return True
 
 
 class _Object:
@@ -232,12 +247,14 @@ class MediaPoolItem(_Identified):
 
     def __init__(self, project, info):
         super().__init__(project._api)
-        self.project, self.color, self.marks, self.cues = project, "", {}, None
+        self.project, self.color, self.marks, self.cues, self.channels = project, "", {}, None, None
+        self.markers = {}
         if isinstance(info, dict):  # an image sequence: {"FilePath": "a_%04d.png", "StartIndex", "EndIndex"}
             pattern, a, b = info["FilePath"], info["StartIndex"], info["EndIndex"]
             width = int(re.search(r"%0(\d)d", pattern).group(1))
             self.path = re.sub(r"%0\dd", "[%0*d-%0*d]" % (width, a, width, b), pattern)
-            self.rate, self.first, self.frames, self.kind = Fraction(24), a, b - a + 1, "Video"
+            rate = _rate(project.settings["timelineFrameRate"])  # a sequence takes the project's rate
+            self.rate, self.first, self.frames, self.kind = rate, a, b - a + 1, "Video"
             self.start_tc = frame_to_timecode(0, self.rate, False)
         else:
             self.path = str(info)
@@ -246,9 +263,14 @@ class MediaPoolItem(_Identified):
                 with open(self.path, encoding="utf-8") as f:
                     self.cues = list(srt.parse(f.read()))
                 self.kind, self.rate, self.first, self.frames, self.start_tc = "Subtitle", None, 0, 0, ""
+            elif ext in STILLS:  # one picture: the standard still duration at the project's rate
+                self.rate = _rate(project.settings["timelineFrameRate"])
+                self.kind, self.first, self.start_tc = "Still", 0, "00:00:00:00"
+                self.frames = int(STILL_SECONDS * self.rate)
             elif ext == ".wav":  # a WAV takes the project's rate at import (measured on Resolve 19.1)
                 with wave.open(self.path) as w:
                     seconds = Fraction(w.getnframes(), w.getframerate())
+                    self.channels = w.getnchannels()
                 self.rate = _rate(project.settings["timelineFrameRate"])
                 self.kind, self.first, self.start_tc = "Audio", 0, "00:00:00:00"
                 self.frames = math.ceil(seconds * self.rate)
@@ -278,6 +300,8 @@ class MediaPoolItem(_Identified):
         props = {"File Path": self.path, "Clip Name": self.name, "Type": self.kind,
                  "FPS": _fps_text(self.rate) if self.rate else "", "Start TC": self.start_tc,
                  "Frames": str(self.frames)}
+        if self.channels:
+            props["Audio Ch"] = str(self.channels)
         return props if propertyName is None else props.get(propertyName, "")
 
     def SetClipColor(self, colorName: str) -> bool:
@@ -300,6 +324,13 @@ class MediaPoolItem(_Identified):
         for kind in (("video", "audio") if type == "all" else (type,)):
             self.marks[kind] = {"in": mark_in, "out": mark_out}
         return True
+
+    def AddMarker(self, frameId: float, color: str, name: str, note: str, duration: float,
+                  customData: str | None = None) -> bool:
+        return _add_marker(self.markers, self.frames, frameId, color, name, note, duration, customData)
+
+    def GetMarkers(self) -> dict:
+        return {float(f): dict(m) for f, m in self.markers.items()}
 
     def TranscribeAudio(self, useSpeakerDetection: bool = None) -> bool:
         self.project.resolve.studio_calls.append("MediaPoolItem.TranscribeAudio")
@@ -587,6 +618,16 @@ class TimelineItem(_Identified):
         self.timeline, self.kind, self.media = timeline, kind, media
         self.start, self.duration, self.source_start, self.text = start, duration, source_start, text
         self.color = ""
+        self.markers = {}
+
+    def AddMarker(self, frameId: float, color: str, name: str, note: str, duration: float,
+                  customData: str | None = None) -> bool:
+        """A marker on this clip: frameId counts from the media's first frame, not from the clip's in
+        (GetLeftOffset() is the clip's in), as one public Resolve script measured (unverified)."""
+        return _add_marker(self.markers, self.media.frames, frameId, color, name, note, duration, customData)
+
+    def GetMarkers(self) -> dict:
+        return {float(f): dict(m) for f, m in self.markers.items()}
 
     def GetName(self) -> str:
         return self.text or self.media.name

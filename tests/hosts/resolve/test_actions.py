@@ -56,6 +56,8 @@ def job_results(out: Path, stem: str) -> list[dict]:
 
 
 def test_markers_at_cuts_on_a_23976_timeline_and_a_shots_timeline(worker, cut_movies, tmp_path, version):
+    """detect.shots' Markers as timeline markers (the preset's Cyan over the result's red), and the
+    host's own touch: a new timeline of the clips cut at those markers, from the OTIO it writes."""
     resolve, project, timeline = feature(version=version)
     assert timeline.GetStartFrame() == 86400
     media = pool_item(project, cut_movies["23.976"])
@@ -71,19 +73,25 @@ def test_markers_at_cuts_on_a_23976_timeline_and_a_shots_timeline(worker, cut_mo
     summary = actions.markers_at_cuts(resolve, client=worker, out=out, method="fast", otio_timeline=True, log=lines.append)
 
     first = timecode_to_frame("10:00:00:00", NTSC24)  # 864000: source frames count from the take's timecode
-    expected = set()
+    expected = {}
     for result, (a, rec) in zip(job_results(out, "shots.json"), [(20, 0), (160, 130)]):
         assert result["media"]["frame_range"] == [first + a, first + a + (120 if a == 20 else 130)]
-        expected |= {rec + c - (first + a) for c in result["cuts"] if first + a < c < result["media"]["frame_range"][1]}
-    assert summary["markers"] == sorted(expected)
+        (block,) = result["annotations"]["sets"]
+        for item in block["items"]:
+            if first + a <= item["frame"] < result["media"]["frame_range"][1]:
+                expected[rec + item["frame"] - (first + a)] = item
+    assert sorted(summary["markers"]["added"] + summary["markers"]["kept"]) == sorted(expected)
     # the take's hard cuts 50, 100 and 230, each well inside a clip, are among them
     truth = {rec + c - a for a, b, rec in [(20, 140, 0), (160, 290, 130)] for c in cut_movies["truth"] if a + 20 < c < b - 20}
-    assert truth == {30, 80, 200} and truth <= expected
+    assert truth == {30, 80, 200} and truth <= set(expected)
     markers = timeline.GetMarkers()
-    assert {int(f) for f in markers} == expected
-    assert markers[80.0]["note"] == "the editor's own" and summary["report"]["kept"] == [80]
-    for frame in expected - {80}:
-        assert markers[float(frame)]["color"] == "Cyan" and markers[float(frame)]["customData"] == "rushes:cut"
+    assert {int(f) for f in markers} == set(expected)
+    assert markers[80.0]["note"] == "the editor's own" and summary["markers"]["kept"] == [80]
+    assert "rushes: 1 marker(s) not placed: the timeline has one of its own at 01:00:03:08" in lines
+    for frame in set(expected) - {80}:
+        assert markers[float(frame)] == {"color": "Cyan", "duration": 1, "name": expected[frame]["name"],
+                                         "note": expected[frame]["note"], "customData": "rushes:detect.shots"}
+        assert expected[frame]["name"].startswith("cut ") and expected[frame]["note"].startswith("confidence ")
 
     # the shots timeline: one clip per shot at the record frames, source frames from the timecode
     assert project.GetCurrentTimeline() is timeline
@@ -98,7 +106,7 @@ def test_markers_at_cuts_on_a_23976_timeline_and_a_shots_timeline(worker, cut_mo
     doc = otio.adapters.read_from_file(summary["otio"])
     assert doc.global_start_time == otio.opentime.RationalTime(86400, float(NTSC24))
     clips = list(doc.video_tracks()[0].find_clips())
-    bounds = sorted(expected - {0})
+    bounds = sorted(set(expected) - {0})
     cuts_src = [first + 20 + f for f in bounds if f < 120] + [first + 160 + f - 130 for f in bounds if f >= 130]
     starts = [first + 20] + [c for c in cuts_src if c < first + 140] + [first + 160] + [c for c in cuts_src if c > first + 160]
     assert [int(c.source_range.start_time.value) for c in clips] == starts
@@ -112,7 +120,7 @@ def test_markers_at_cuts_on_a_23976_timeline_and_a_shots_timeline(worker, cut_mo
     assert resolve.studio_calls == []
 
     again = actions.markers_at_cuts(resolve, client=worker, out=out, method="fast", log=print)
-    assert again["report"]["added"] == [] and set(again["report"]["ours"]) == expected - {80}
+    assert again["markers"]["added"] == [] and set(again["markers"]["ours"]) == set(expected) - {80}
 
 
 def test_markers_on_a_29_97_drop_frame_timeline(worker, cut_movies, tmp_path, version):
@@ -125,13 +133,15 @@ def test_markers_on_a_29_97_drop_frame_timeline(worker, cut_movies, tmp_path, ve
     first = timecode_to_frame("00:59:58;00", NTSC30)
     (result,) = job_results(tmp_path / "m", "shots.json")
     assert result["media"]["first_frame"] == first and result["media"]["frame_range"] == [first + 40, first + 200]
-    expected = sorted(12 + c - (first + 40) for c in result["cuts"] if first + 40 < c < first + 200)
-    assert summary["markers"] == expected and {22, 72, 122} <= set(expected)  # cuts 50, 100, 150 of the take
+    expected = sorted(12 + c - (first + 40) for c in result["cuts"] if first + 40 <= c < first + 200)
+    assert summary["markers"]["added"] == expected and {22, 72, 122} <= set(expected)  # cuts 50, 100, 150 of the take
     assert sorted(int(f) for f in timeline.GetMarkers()) == expected
-    assert any("cut marker(s) added" in line for line in lines)
+    assert any(line.startswith("rushes: detect.shots: %d marker(s) added to 'Edit'" % len(expected)) for line in lines)
 
 
 def test_subtitles_on_a_new_track_at_the_timeline_timecode(worker, speech_wav, tmp_path, version):
+    """speech.transcribe's Captions: one SRT at the timeline's clock, cut to the clip's in/out, on a new
+    subtitle track beside the user's."""
     path, texts = speech_wav
     resolve, project, timeline = feature(version=version)
     wav = pool_item(project, path, "Sound")
@@ -147,15 +157,15 @@ def test_subtitles_on_a_new_track_at_the_timeline_timecode(worker, speech_wav, t
 
     summary = actions.subtitles(resolve, client=worker, out=tmp_path / "subs", log=print)
 
-    assert summary["track"] == 2 and timeline.GetTrackCount("subtitle") == 2
+    subtitles = summary["subtitles"]
+    assert subtitles["track"] == 2 and timeline.GetTrackCount("subtitle") == 2
     assert [i.GetName() for i in timeline.GetItemListInTrack("subtitle", 1)] == ["Title card"]
-    transcript = json.loads(Path(json.loads(Path(summary["json"]).read_text(encoding="utf-8"))["clips"][0]["transcript"])
-                            .read_text(encoding="utf-8"))
+    (transcript,) = job_results(tmp_path / "subs", "transcript.json")
     assert transcript["rate"] == {"num": 24000, "den": 1001} and transcript["first_frame"] == 0
     expected = [(240 + max(s["start_frame"], head) - head, 240 + min(s["end_frame"], total) - head, s["lines"])
                 for s in transcript["subtitles"] if s["end_frame"] > head]
     assert clip.source_start == head
-    cues = list(srt.parse(Path(summary["srt"]).read_text(encoding="utf-8")))
+    cues = list(srt.parse(Path(subtitles["srt"]).read_text(encoding="utf-8")))
     assert len(cues) == len(expected) >= 2
     for cue, (a, b, lines) in zip(cues, expected):
         assert cue.start == timedelta(seconds=3600) + timedelta(milliseconds=round(1000 * a / NTSC24))
@@ -167,12 +177,11 @@ def test_subtitles_on_a_new_track_at_the_timeline_timecode(worker, speech_wav, t
         assert sum(w.strip(".,;").lower() in words for w in text.split()) >= 0.8 * len(text.split())
     placed = timeline.GetItemListInTrack("subtitle", 2)
     assert [(i.start - 86400, i.start + i.duration - 86400) for i in placed] == [(a, b) for a, b, _ in expected]
-    data = json.loads(Path(summary["json"]).read_text(encoding="utf-8"))
-    assert data["start_timecode"] == "01:00:00:00" and data["subtitles"][0]["start_frame"] == expected[0][0]
+    assert [(c["start"], c["end"]) for c in subtitles["cues"]] == [(a, b) for a, b, _ in expected]
     # what went into the pool is a numbered copy of the SRT, beside it
     (copy,) = [c for c in media_folder(project, "rushes").GetClipList()]
-    assert copy.GetClipProperty("File Path") == str(tmp_path / "subs" / "Edit_subtitles_1.srt")
-    assert Path(copy.GetClipProperty("File Path")).read_bytes() == Path(summary["srt"]).read_bytes()
+    assert copy.GetClipProperty("File Path") == str(tmp_path / "subs" / "Edit_transcript_1.srt")
+    assert Path(copy.GetClipProperty("File Path")).read_bytes() == Path(subtitles["srt"]).read_bytes()
     assert user_srt.read_text(encoding="utf-8") == USER_SRT
     assert resolve.studio_calls == []
 
@@ -201,25 +210,25 @@ def test_subtitles_again_after_an_edit_import_a_new_copy(worker, speech_wav, tmp
     resolve, project, timeline = feature(version=(20, 2, 0))
     theirs = tmp_path / "theirs"
     theirs.mkdir()
-    user_srt = _user_srt(theirs, "Edit_subtitles_1.srt")
+    user_srt = _user_srt(theirs, "Edit_transcript_1.srt")
     before = user_srt.stat().st_mtime_ns
     pool_item(project, user_srt, "Subs")
     clip = _speech_clip(project, timeline, path, 0, 0)
     out = tmp_path / "subs"
-    first = actions.subtitles(resolve, client=worker, out=out, log=print)
+    first = actions.subtitles(resolve, client=worker, out=out, log=print)["subtitles"]
     cues_1 = list(srt.parse(Path(first["srt"]).read_text(encoding="utf-8")))
     assert first["track"] == 1 and len(cues_1) >= 2
 
     timeline.DeleteClips([clip])  # the editor keeps only the last line
     head = round(Fraction(str(cues_1[-1].start.total_seconds() - 3600)) * NTSC24) - 2
     _speech_clip(project, timeline, path, head, 0)
-    second = actions.subtitles(resolve, client=worker, out=out, log=print)
+    second = actions.subtitles(resolve, client=worker, out=out, log=print)["subtitles"]
     cues_2 = list(srt.parse(Path(second["srt"]).read_text(encoding="utf-8")))
     assert second["track"] == 2 and 1 <= len(cues_2) < len(cues_1), (cues_1, cues_2)
     assert [i.GetName() for i in timeline.GetItemListInTrack("subtitle", 2)] == [c.content for c in cues_2]
     assert [i.GetName() for i in timeline.GetItemListInTrack("subtitle", 1)] == [c.content for c in cues_1]
     assert sorted(c.GetName() for c in media_folder(project, "rushes").GetClipList()) == \
-        ["Edit_subtitles_2.srt", "Edit_subtitles_3.srt"]
+        ["Edit_transcript_2.srt", "Edit_transcript_3.srt"]
     assert user_srt.read_text(encoding="utf-8") == USER_SRT and user_srt.stat().st_mtime_ns == before
     assert [c.GetClipProperty("File Path") for c in media_folder(project, "Subs").GetClipList()] == [str(user_srt)]
 
@@ -233,37 +242,43 @@ def test_subtitles_resolve_puts_elsewhere_are_removed_again(worker, speech_wav, 
     project.GetMediaPool().AppendToTimeline([{"mediaPoolItem": pool_item(project, _user_srt(tmp_path, "user.srt"))}])
     _speech_clip(project, timeline, path, 0, 240)
     lines = []
-    summary = actions.subtitles(resolve, client=worker, out=tmp_path / "subs", log=lines.append)
+    summary = actions.subtitles(resolve, client=worker, out=tmp_path / "subs", log=lines.append)["subtitles"]
     assert summary["track"] is None and Path(summary["srt"]).is_file()
     assert timeline.GetTrackCount("subtitle") == 1 and [i.GetName() for i in timeline.GetItemListInTrack("subtitle", 1)] \
         == ["Title card"]
-    first = json.loads(Path(summary["json"]).read_text(encoding="utf-8"))["subtitles"][0]["start_timecode"]
+    first = frame_to_timecode(86400 + summary["cues"][0]["start"], NTSC24)
     (said,) = [line for line in lines if "put the first subtitle" in line]
     end = frame_to_timecode(timeline.GetEndFrame(), NTSC24)
     assert said == ("rushes: Resolve put the first subtitle at %s, not at %s, so rushes removed them again; import %s "
                     "with File > Import > Subtitle (its first subtitle is at %s)" % (end, first, summary["srt"], first))
 
 
-def test_scratch_voice_on_a_new_audio_track_in_a_rushes_bin(worker, tmp_path, version):
+def test_scratch_voice_on_a_new_audio_track_with_its_lines_as_subtitles(worker, tmp_path, version):
+    """speech.synthesize's VoiceLines, on a millisecond clock: the combined file (audio Media) on a new
+    audio track at the playhead, each line (a Caption with its character) a subtitle there too."""
     resolve, project, timeline = feature(version=version)
     pool = project.GetMediaPool()
-    cut_in(project, timeline, pool_item(project, _silence(tmp_path), "Sound"),
-           0, 48, 0, media_type=2)
+    cut_in(project, timeline, pool_item(project, _silence(tmp_path), "Sound"), 0, 48, 0, media_type=2)
     timeline.SetCurrentTimecode("01:00:02:00")
     script = tmp_path / "sc12.txt"
     script.write_text("MARY: Did you hear that?\nJOHN: Stay here.\n", encoding="utf-8")
     here = pool.GetCurrentFolder()
     summary = actions.scratch_voice(resolve, str(script), client=worker, out=tmp_path / "voice", log=print)
-    voice = json.loads((Path(summary["out"]) / "voice.json").read_text(encoding="utf-8"))
-    assert summary["track"] == 2 and timeline.GetTrackName("audio", 2) == "rushes voice"
-    placed = timeline.GetItemListInTrack("audio", 2)
-    assert [i.start - 86400 for i in placed] == [48 + round(Fraction(str(l["start"])) * NTSC24) for l in voice["lines"]]
-    for item, line in zip(placed, voice["lines"]):
-        assert item.duration >= (line["end"] - line["start"]) * float(NTSC24)
+    (voice_json,) = (tmp_path / "voice").glob("*/voice.json")
+    voice = json.loads(voice_json.read_text(encoding="utf-8"))
+    (shown,) = summary["media"]
+    assert shown["track"] == "audio 2" and timeline.GetTrackName("audio", 2) == "rushes speech.synthesize"
+    (placed,) = timeline.GetItemListInTrack("audio", 2)
+    assert placed.start - 86400 == 48 and shown["record"] == [48, 48 + placed.duration]
+    assert placed.duration >= voice["lines"][-1]["end"] * float(NTSC24) - 1
+    assert placed.media.GetClipProperty("File Path") == str(voice_json.parent / voice["combined"])
     (bin_,) = [f for f in pool.GetRootFolder().GetSubFolderList() if f.GetName() == "rushes"]
-    assert sorted(c.GetClipProperty("File Path") for c in bin_.GetClipList()) == \
-        sorted(str(Path(summary["out"]) / l["file"]) for l in voice["lines"])
+    assert str(voice_json.parent / voice["combined"]) in [c.GetClipProperty("File Path") for c in bin_.GetClipList()]
     assert pool.GetCurrentFolder() is here and len(timeline.GetItemListInTrack("audio", 1)) == 1
+    subtitles = timeline.GetItemListInTrack("subtitle", summary["subtitles"]["track"])
+    assert [i.GetName() for i in subtitles] == ["MARY: Did you hear that?", "JOHN: Stay here."]
+    for item, line in zip(subtitles, voice["lines"]):
+        assert abs(item.start - 86400 - (48 + float(Fraction(str(line["start"])) * NTSC24))) <= 1
 
 
 def _silence(folder: Path) -> Path:
@@ -289,12 +304,12 @@ def small_plate(tmp_path_factory):
 
 
 def test_upscale_the_marked_part_of_a_selected_clip_beside_it(worker, small_plate, tmp_path, version):
-    """From 19.1 the selected clip's marked part; before 19.0.2 scripts cannot see the selection, so the
-    same two frames are taken from the clip under the playhead."""
-    face_movie = small_plate
+    """gan.upscale's Media: from 19.1 the selected clip's marked part, imported beside it, coloured and
+    renamed; before 19.0.2 scripts cannot see the selection, so the same two frames are taken from the
+    clip under the playhead, and the new clip also goes on a new track above it."""
     resolve, project, timeline = feature(version=version)
     pool = project.GetMediaPool()
-    plate = pool_item(project, face_movie, "Plates")
+    plate = pool_item(project, small_plate, "Plates")
     plate.mark(10, 11)  # the last frame in: two frames
     pool.select(plate)
     lines = []
@@ -309,17 +324,25 @@ def test_upscale_the_marked_part_of_a_selected_clip_beside_it(worker, small_plat
     if version < (19, 0, 2):
         assert ("rushes: reading which media pool clips are selected needs DaVinci Resolve 19.0.2 or later; this is "
                 "DaVinci Resolve %s: taking 'C003 faces.mov' under the playhead" % named) in lines
-    (made,) = summary["clips"]
-    assert made["frames"] == [86400 + 10, 86400 + 12]
+    (made,) = summary["media"]
+    (frames_json,) = job_results(tmp_path / "up", "frames.json")
+    assert frames_json["media"]["frame_range"] == [86400 + 10, 86400 + 12]
     (folder,) = [f for f in pool.GetRootFolder().GetSubFolderList() if f.GetName() == "Plates"]
     original, new = folder.GetClipList()
-    assert original is plate and plate.GetClipColor() == "" and plate.GetName() == face_movie.name
-    assert new.GetClipColor() == "Orange" and new.GetName() == face_movie.name + " upscaled"
-    # a part of a clip comes back as numbered frames, imported as one sequence clip
+    assert original is plate and plate.GetClipColor() == "" and plate.GetName() == small_plate.name
+    assert new.GetClipColor() == "Orange" and new.GetName() == small_plate.name + " upscaled" == made["clip"]
+    # the Media annotation's numbered frames, imported as one sequence clip
     assert new.GetClipProperty("File Path").endswith("C003 faces.[086410-086411].png")
+    assert made["file"].endswith("C003 faces.######.png") and made["role"] == "plate"
     for n in (86410, 86411):
-        pixels, _ = read_image(Path(made["file"] % n))
+        pixels, _ = read_image(Path(made["file"].replace("######", "%06d" % n)))
         assert pixels.shape[:2] == (72, 128)
+    if version < (19, 0, 2):  # the clip is on the timeline: the new one goes above it, frame for frame
+        (above,) = timeline.GetItemListInTrack("video", 2)
+        assert made["track"] == "video 2" and made["record"] == [0, 2] and above.media is new
+        assert (above.start, above.duration, above.source_start) == (86400, 2, 0)
+    else:
+        assert made["track"] is None and timeline.GetTrackCount("video") == 1
 
 
 def test_upscale_a_selected_clip_where_its_marks_cannot_be_read(worker, small_plate, tmp_path):
@@ -333,33 +356,43 @@ def test_upscale_a_selected_clip_where_its_marks_cannot_be_read(worker, small_pl
     summary = actions.upscale_clips(resolve, client=worker, out=tmp_path / "up", scale=2, log=lines.append)
     assert ("rushes: reading a media pool clip's marked in and out needs DaVinci Resolve 19.1.0 or later; this is "
             "DaVinci Resolve 19.0.2: using all of 'C003 faces.mov'") in lines
-    (made,) = summary["clips"]
-    assert made["frames"] == [86400, 86416]
+    (made,) = summary["media"]
+    (frames_json,) = job_results(tmp_path / "up", "frames.json")
+    assert frames_json["first_frame"] == 86400 and frames_json["frame_count"] == 16
     original, new = media_folder(project, "Plates").GetClipList()
-    assert original is plate and new.GetName() == "C003 faces.mov upscaled" and new.GetClipColor() == "Orange"
+    assert original is plate and new.GetName() == "C003 faces.mov upscaled" == made["clip"]
+    assert new.GetClipColor() == "Orange" and new.GetClipProperty("Frames") == "16"
 
 
 def test_face_markers_and_anonymize_the_clip_under_the_playhead(worker, face_movie, tmp_path, version):
+    """detect.faces' Track: a clip marker on the timeline clip, counted from the media's first frame, as
+    long as the face is seen; the anonymized copy (Media) imported beside the take and placed above it."""
     resolve, project, timeline = feature(version=version)
     media = pool_item(project, face_movie, "Plates")
-    cut_in(project, timeline, media, 3, 24, 10)  # the face is on source frames 6-17
+    clip = cut_in(project, timeline, media, 3, 24, 10)  # the face is on source frames 6-17
     face = actions.face_markers(resolve, client=worker, out=tmp_path / "faces", model="full", min_score=0.5,
                                 log=print)
-    (track,) = face["tracks"]
-    assert track["source"] == [86400 + 6, 86400 + 18] and track["record"] == [13, 25]
-    assert face["markers"] == [13, 24]
-    markers = timeline.GetMarkers()
-    assert "starts" in markers[13.0]["note"] and "ends" in markers[24.0]["note"]
+    (marker,) = face["clip_markers"]
+    assert (marker["clip"], marker["frame"], marker["duration"], marker["name"]) == ("C003 faces.mov", 6, 12, "face 1")
+    assert clip.GetMarkers()[6.0]["color"] == "Pink" and clip.GetMarkers()[6.0]["customData"] == "rushes:detect.faces"
+    note = clip.GetMarkers()[6.0]["note"]
+    assert note.startswith("track face 1: 12 point(s), a box on each, source frames 86406-86417, from (") and \
+        str(tmp_path / "faces") in note
+    assert timeline.GetMarkers() == {} and media.GetMarkers() == {}
 
     timeline.SetCurrentTimecode(frame_to_timecode(86400 + 15, NTSC24))
     anonymized = actions.anonymize_clips(resolve, client=worker, out=tmp_path / "anon", encode="h264", model="full",
                                          min_score=0.5, log=print)
-    (made,) = anonymized["clips"]
-    assert made["frames"] == [86400 + 3, 86400 + 24]  # the part of the take the clip plays
+    (made,) = anonymized["media"]
+    (faces_json,) = job_results(tmp_path / "anon", "faces.json")
+    assert faces_json["media"]["frame_range"] == [86400 + 3, 86400 + 24]  # the part of the take the clip plays
     folder = media_folder(project, "Plates")
     assert [(c.GetName(), c.GetClipColor()) for c in folder.GetClipList()] == [
         ("C003 faces.mov", ""), ("C003 faces.mov anonymized", "Teal")]
     assert len(timeline.GetItemListInTrack("video", 1)) == 1  # the edit is untouched
+    (above,) = timeline.GetItemListInTrack("video", 2)
+    assert made["track"] == "video 2" and (above.start - 86400, above.duration) == (10, 21)
+    assert above.media.GetName() == "C003 faces.mov anonymized" and above.source_start == 0
 
 
 def media_folder(project, name):

@@ -16,7 +16,7 @@ from fixtures.files import state
 from rushes_resolve_tools.install import scripts_folder
 
 ENTRIES = {"Markers at Cuts.py", "Subtitles.py", "Scratch Voice.py", "Upscale Clips.py", "Anonymize Clips.py",
-           "Face Markers.py"}
+           "Face Markers.py", "Run Operator.py"}
 
 
 def test_scripts_folder_per_os(tmp_path):

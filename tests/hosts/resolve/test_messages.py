@@ -22,36 +22,55 @@ def test_edition_is_checked_first():
         actions.subtitles(None)
 
 
-@pytest.mark.parametrize("action", ["markers_at_cuts", "subtitles", "upscale_clips", "anonymize_clips", "face_markers"])
-def test_missing_project_timeline_and_clips(action, tmp_path, version):
+@pytest.mark.parametrize("action", ["markers_at_cuts", "subtitles", "upscale_clips", "anonymize_clips", "face_markers",
+                                    "run_operator"])
+def test_missing_project_timeline_and_clips(action, tmp_path, version, worker):
     run = getattr(actions, action)
+    more = {"operator": "speech.vad"} if action == "run_operator" else {}
     resolve = Resolve(version=version)
     with pytest.raises(ResolveActionError, match="^no project is open in DaVinci Resolve$"):
-        run(resolve)
+        run(resolve, **more)
     project = resolve.manager.open_project("Feature")
     with pytest.raises(ResolveActionError, match="project 'Feature' has no current timeline: open one on the Edit page"):
-        run(resolve)
+        run(resolve, **more)
     project.new_timeline("Empty")
+    with pytest.raises(ResolveActionError, match=r"^the rushes worker is not running: no rushes worker running for "
+                                                 r".*nobody"):
+        run(resolve, out=tmp_path, state_dir=tmp_path / "nobody", start_worker=False, **more)
     missing = {"subtitles": "timeline 'Empty' has no audio clips", "upscale_clips": "no clip chosen",
-               "anonymize_clips": "no clip chosen"}.get(action, "timeline 'Empty' has no video clips")
+               "anonymize_clips": "no clip chosen", "run_operator": "timeline 'Empty' has no audio clips"
+               }.get(action, "timeline 'Empty' has no video clips")
     with pytest.raises(ResolveActionError, match=missing):
-        run(resolve, out=tmp_path, state_dir=tmp_path / "nobody", start_worker=False)
+        run(resolve, out=tmp_path, client=worker, **more)
+    assert not any(tmp_path.iterdir())  # nothing written for a run that found nothing to run on
 
 
-def test_scratch_voice_without_a_script_or_a_worker(tmp_path, face_movie):
+def test_scratch_voice_without_a_script_a_worker_or_a_timecode(tmp_path, worker):
     resolve = Resolve()
     project = resolve.manager.open_project("Feature")
     timeline = project.new_timeline("Edit")
-    with pytest.raises(ResolveActionError, match="no script file at 'nowhere.txt'"):
-        actions.scratch_voice(resolve, "nowhere.txt")
+    with pytest.raises(ResolveActionError, match="^no script file: give script_path"):
+        actions.scratch_voice(resolve)
+    with pytest.raises(ResolveActionError, match=r"^no file at 'nowhere.txt': give \"input\", the file "
+                                                 r"speech.synthesize reads: text \(.txt .fountain\)$"):
+        actions.scratch_voice(resolve, "nowhere.txt", client=worker)
     script = tmp_path / "sc1.txt"
     script.write_text("ANNA: Go.\n", encoding="utf-8")
     with pytest.raises(ResolveActionError, match=r"^the rushes worker is not running: no rushes worker running for .*nobody"):
         actions.scratch_voice(resolve, str(script), state_dir=tmp_path / "nobody", start_worker=False)
     with pytest.raises(ResolveActionError, match="'12:00' is not a timecode of 'Edit'"):
-        actions.scratch_voice(resolve, str(script), at="12:00")
+        actions.scratch_voice(resolve, str(script), at="12:00", client=worker)
+    with pytest.raises(ResolveActionError, match=r"^speech.synthesize reads a file, text \(.txt .fountain\): give its "
+                                                 r"path as \"input\" in the \"run_operator\" section"):
+        actions.run_operator(resolve, "speech.synthesize", client=worker)
     with pytest.raises(ResolveActionError, match="marker colour 'Orange' is not one Resolve takes"):
         actions.markers_at_cuts(resolve, color="Orange")
+    with pytest.raises(ResolveActionError, match="clip colour 'Cyan' is not one Resolve takes"):
+        actions.upscale_clips(resolve, color="Cyan")
+    with pytest.raises(ResolveActionError, match="targets 'all' is not one rushes knows"):
+        actions.run_operator(resolve, "detect.shots", targets="all")
+    with pytest.raises(ResolveActionError, match=r"^run_operator has no option 'colour' \(options: "):
+        actions.run_operator(resolve, "detect.shots", colour="Red")
     assert timeline.GetTrackCount("audio") == 1 and resolve.studio_calls == []
 
 
@@ -64,6 +83,8 @@ def test_a_bad_operator_parameter_is_refused_by_the_worker(worker, tmp_path, fac
     pool.AppendToTimeline([{"mediaPoolItem": item, "startFrame": 0, "endFrame": 23, "recordFrame": 86400}])
     with pytest.raises(ResolveActionError, match="the rushes worker refused detect.shots on C003 faces.mov: .*threshold"):
         actions.markers_at_cuts(resolve, client=worker, out=tmp_path, threshold=7)
+    with pytest.raises(ResolveActionError, match="the rushes worker refused detect.shots on C003 faces.mov: .*colour"):
+        actions.run_operator(resolve, "detect.shots", {"colour": "red"}, client=worker, out=tmp_path)
     assert timeline.GetMarkers() == {}
 
 

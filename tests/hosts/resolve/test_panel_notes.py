@@ -39,14 +39,15 @@ def test_messages_become_notes_and_the_panel_opens_once(running, cut_movies, tmp
     cut_in(project, timeline, pool_item(project, cut_movies["23.976"]), 20, 140, 0)
     lines: list = []
     summary = menu.run("markers_at_cuts", {"resolve": resolve}, settings, log=lines.append)
-    assert summary is not None and summary["report"]["added"], lines
+    assert summary is not None and summary["markers"]["added"], lines
     # opened before the action ran (its progress is in the panel), through a page only this user can read:
     # the browser's command line never holds the token
     assert browser_opened == [client.panel_page()] and client.token not in browser_opened[0]
     got = notes(client)
     assert [n["text"] for n in got] == [line[len("rushes: "):] if line.startswith("rushes: ") else line
                                         for line in lines]
-    assert any("cut marker(s) added" in n["text"] for n in got)
+    assert any(n["text"].startswith("detect.shots: %d marker(s) added to 'Edit'" % len(summary["markers"]["added"]))
+               for n in got)
     assert {(n["level"], n["source"]) for n in got} == {("info", "resolve markers_at_cuts")}
     with open(os.path.join(str(tmp_path), menu.PANEL_MARK), encoding="utf-8") as f:
         assert json.load(f) == {"pid": os.getpid(), "url": client.url}

@@ -69,7 +69,8 @@ def test_every_resolve_call_of_the_actions_is_real_api_and_faked():
     api = {m for methods in STUB.values() for m in methods}
     made = set().union(*(calls_in(p) for p in RESOLVE_SIDE if p.name != "rushes_client.py"))
     # our own classes, and Fusion's app.GetResolve() which the menu tries first (Fusion is outside these stubs)
-    ours = {"ResolveActionError", "TimelineClock", "ClipUse", "Worker", "Edition", "WorkerClient", "GetResolve"}
+    ours = {"ResolveActionError", "TimelineClock", "ClipUse", "Worker", "Edition", "WorkerClient", "GetResolve", "Canvas",
+            "Place"}
     assert made - ours, made
     assert made - ours <= api, made - ours - api
     faked = {m for name in CLASSES for m in dir(getattr(fake_resolve, name))}
