@@ -47,7 +47,8 @@ def test_every_operator_describes_itself_for_a_host():
     assert not discover()["detect.faces"].param("strength").enabled({"anonymize": "none"})
     assert ops["gan.upscale"]["capabilities"] == {"frame_ranges": True, "network": True, "resumable": True,
                                                   "cancel": "tile"}
-    assert ops["speech.transcribe"]["writes"]["results"] == ["transcript.json", "transcript.srt", "transcript.vtt"]
+    assert ops["speech.transcribe"]["writes"]["results"] == ["transcript.json", "transcript.srt", "transcript.vtt",
+                                                                 "transcript.nk"]
 
 
 @pytest.mark.parametrize("bad, message", [

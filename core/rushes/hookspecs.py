@@ -44,10 +44,14 @@ def rushes_writers() -> list[tuple[str, str, object]]:
     whole file, like OpenTimelineIO's adapters; it only translates the result, never reads media.
     A writer with an ``envelope`` parameter is also given the run's envelope
     (``writer(result, envelope=...)``: its ``media`` holds the media's own first frame and start
-    timecode, which a result made from a frame range does not). The writer may be given as
+    timecode, which a result made from a frame range does not); one with an ``out_dir``
+    parameter, the folder the file is written in (relative paths in the result, e.g. a ``Media``
+    annotation's, are relative to it). The writer may be given as
     ``"package.module:function"``, imported when first used, so
     listing operators stays cheap. A plug-in may add formats to built-in kinds
-    (e.g. ``("Cuts", "xml", "studio_ops.fcp:to_fcp7")``)."""
+    (e.g. ``("Cuts", "xml", "studio_ops.fcp:to_fcp7")``). Kind ``"*"`` writes every kind, a
+    studio's own included: a host's one writer from the result's annotations (``result_json``
+    holds them), with no per-kind code; a kind's own writer of the same extension wins."""
 
 
 @hookspec

@@ -158,7 +158,8 @@ def test_results_are_written_as_json_csv_and_otio_markers_named_by_character(sce
     import opentimelineio as otio
 
     movie, cast, out = scene
-    assert sorted(p.name for p in out.files) == ["characters.csv", "characters.json", "characters.otio"]
+    assert sorted(p.name for p in out.files) == ["characters.csv", "characters.json", "characters.nk",
+                                                   "characters.otio"]
     doc = json.loads((out.out_dir / "characters.json").read_text())
     schemas.validate(doc)
     assert doc["kind"] == "Characters" and doc["cast"] == str(cast)

@@ -59,7 +59,7 @@ def test_transcribes_recorded_speech_into_subtitles(tmp_path, reading):
     write_audio(path, audio[None], 16000, "mono")
     out = run("speech.transcribe", path, tmp_path / "out", media={"rate": "23.976"})
     result = out.result
-    assert {p.name for p in out.files} == {"transcript.json", "transcript.srt", "transcript.vtt"}
+    assert {p.name for p in out.files} == {"transcript.json", "transcript.srt", "transcript.vtt", "transcript.nk"}
     assert result.language == "en" and result.clock.rate == Fraction(24000, 1001)
     assert wer(ref, words_of(result.text)) <= 0.08
     assert {"dashwood", "amiable", "respectable", "selfish"} <= set(words_of(result.text))
@@ -100,7 +100,7 @@ def test_vad_streams_the_same_regions_as_faster_whisper(tmp_path, reading, store
     assert len(got) == len(reference) == 10
     for (a, b), r in zip(got, reference):
         assert abs(a - r["start"] / 16000) < 1e-6 and abs(b - r["end"] / 16000) < 1e-6
-    assert {p.name for p in out.files} == {"speech.json", "speech.csv", "speech.otio"}
+    assert {p.name for p in out.files} == {"speech.json", "speech.csv", "speech.otio", "speech.nk"}
     import opentimelineio as otio
 
     markers = otio.adapters.read_from_file(str(tmp_path / "vad" / "speech.otio")).find_clips()[0].markers

@@ -2,10 +2,11 @@
 
 Like OpenTimelineIO's adapters, each writer only translates a result. Kinds and writers are
 declared through the hooks `rushes_result_kinds` and `rushes_writers` (built-ins in
-`rushes.builtin`, a studio's own through the same entry point group); every kind is written as
-JSON, with the run's envelope (schema version, operator, parameters, models, media, outputs) on
-top, besides the formats its writers add. Importing this module stays cheap: writers named as
-"module:function" are imported when first used.
+`rushes.builtin`, a studio's own through the same entry point group); a writer for kind "*"
+writes every kind, a studio's own included (a host's one writer from annotations). Every kind is
+written as JSON, with the run's envelope (schema version, operator, parameters, models, media,
+outputs) on top, besides the formats its writers add. Importing this module stays cheap:
+writers named as "module:function" are imported when first used.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Any, Callable
 from ..errors import RushesError
 
 Writer = Callable[[Any], str]
+EVERY_KIND = "*"  # the kind a writer names to be written for every result kind (e.g. from its annotations)
 
 
 @dataclass
@@ -50,10 +52,17 @@ def kinds() -> dict[str, ResultKind]:
         for entry in batch:  # a Result class (keyed by its name), or a (name, class) pair
             name, cls = (entry.kind_name(), entry) if isinstance(entry, type) else entry
             found.setdefault(name, ResultKind(name, cls, {"json": _json_writer}))
+    every_kind: list[tuple[str, Writer | str]] = []
     for batch in hook.rushes_writers():
         for kind, ext, writer in batch:
-            if kind in found and ext != "json":
+            if kind == EVERY_KIND and ext != "json":
+                every_kind.append((ext, writer))
+            elif kind in found and ext != "json":
                 found[kind].writers.setdefault(ext.lstrip("."), writer)
+    # after the kinds' own writers: a kind's own writer of an extension wins over one for every kind
+    for ext, writer in every_kind:
+        for k in found.values():
+            k.writers.setdefault(ext.lstrip("."), writer)
     return found
 
 
@@ -87,14 +96,16 @@ def _json_writer(result: Any, envelope: dict[str, Any] | None = None) -> str:
     return json.dumps(result_json(result, envelope), indent=1, ensure_ascii=False) + "\n"
 
 
-def _render(writer: Writer, result: Any, envelope: dict[str, Any] | None) -> str:
+def _render(writer: Writer, result: Any, envelope: dict[str, Any] | None, out_dir: Path | None = None) -> str:
     """A writer's text; one with an `envelope` parameter also gets the run's envelope (e.g. the
-    media's own first frame when the run had a frame range)."""
+    media's own first frame when the run had a frame range), one with an `out_dir` parameter the
+    folder it is written in (to name the result's relative files, e.g. annotation media, in full)."""
     try:
-        takes = "envelope" in inspect.signature(writer).parameters
+        takes = inspect.signature(writer).parameters
     except (TypeError, ValueError):  # a builtin or C function: no signature to read
-        takes = False
-    return writer(result, envelope=envelope) if takes else writer(result)
+        takes = {}
+    given = {"envelope": envelope, "out_dir": out_dir}
+    return writer(result, **{name: value for name, value in given.items() if name in takes})
 
 
 def write_result(result: Any, kind_name: str, output: Any, stem: str,
@@ -106,5 +117,6 @@ def write_result(result: Any, kind_name: str, output: Any, stem: str,
     """
     k = kind(kind_name)
     texts = {f"{stem}.json": _json_writer(result, envelope)}
-    texts.update({f"{stem}.{ext}": _render(k.writer(ext), result, envelope) for ext in k.writers if ext != "json"})
+    texts.update({f"{stem}.{ext}": _render(k.writer(ext), result, envelope, output.path)
+                  for ext in k.writers if ext != "json"})
     return output.write_set(texts)

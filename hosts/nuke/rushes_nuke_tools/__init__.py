@@ -1,10 +1,10 @@
 """Nuke tooling that runs with the rushes core (not inside Nuke): `rushes hosts nuke ...` verbs
-and the result writers of faces.nk / shots.nk.
+and the `<stem>.nk` writer of every result kind (its annotations as Nuke nodes).
 
 Registered under the ``rushes`` entry point group like any plug-in. This module stays light
-(argparse only); each verb imports its heavy dependencies when it runs, and the writers are named
-as "module:function", imported when first used. ``nk.py`` is the plug-in's own module (a link to
-``hosts/nuke/plugin/rushes_nuke/nk.py``), so Nuke and the core write the same text.
+(argparse only); each verb imports its heavy dependencies when it runs, and the writer is named
+as "module:function", imported when first used. ``nk.py`` and ``render.py`` are the plug-in's
+own modules (links to ``hosts/nuke/plugin/rushes_nuke/``), so Nuke and the core write the same text.
 """
 from __future__ import annotations
 
@@ -86,4 +86,5 @@ def rushes_hosts() -> list[HostTools]:
 
 @hookimpl
 def rushes_writers() -> list[tuple[str, str, object]]:
-    return [("FaceTracks", "nk", "rushes_nuke_tools.nk:faces_nk"), ("Cuts", "nk", "rushes_nuke_tools.nk:shots_nk")]
+    # one writer for every kind, a studio's own included: the nodes of its annotations
+    return [("*", "nk", "rushes_nuke_tools.writer:nk_file")]

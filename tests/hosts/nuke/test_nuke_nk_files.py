@@ -1,5 +1,6 @@
-"""faces.nk and shots.nk: what `rushes run` writes through the Nuke writer hook, read back by a
-small parser of Nuke's script text (the Tracker4 tracks table, curves with x<frame> keys)."""
+"""faces.nk and shots.nk: what `rushes run` writes through the Nuke writer hook (the nodes of the
+result's annotations), read back by a small parser of Nuke's script text (the Tracker4 tracks
+table, curves with x<frame> keys)."""
 from __future__ import annotations
 
 import json
@@ -16,12 +17,19 @@ from rushes.runner import run
 
 def tracker_tracks(text: str) -> tuple[dict, list[dict]]:
     """The one Tracker4 of a paste file: its knobs and its tracks (keys per column)."""
-    assert text.startswith("set cut_paste_input [stack 0]\nversion 14.0 v1\npush $cut_paste_input\n")
+    assert text.startswith("set cut_paste_input [stack 0]\nversion 14.0 v1\n")
     (cls, knobs), = nkparse.nodes(text)
     assert cls == "Tracker4"
     knobs = dict(knobs)
-    assert knobs["inputs"] == "0"
+    # no `inputs`: it takes the node selected when pasting (the plate's Read)
+    assert "inputs" not in knobs and ("push", "cut_paste_input") in nkparse.commands(text)
     return knobs, nkparse.tracks(knobs["tracks"])
+
+
+def keyed(value) -> list[tuple[int, float]]:
+    """The keys of a keyed knob's value as a .nk holds it: `{{curve K x<frame> v ...}}`."""
+    (inner,) = value
+    return nkparse.curve(inner)
 
 
 @pytest.fixture(scope="module")
@@ -83,19 +91,27 @@ def test_faces_nk_is_versioned_with_its_set(faces_run, store):
     assert "faces.nk" in manifest  # rushes wrote it and owns it
 
 
-def test_shots_nk_has_a_frame_range_per_shot_on_the_reads_frames(edit_clip, tmp_path, store):
+def test_shots_nk_has_a_noop_keyed_on_every_cut_on_the_reads_frames(edit_clip, tmp_path, store):
+    """The cuts are Markers: one NoOp, its `marker` knob keyed on each cut (the keyframe buttons
+    jump from cut to cut), on the frames of a Read of the movie (from 1)."""
     clip, truth = edit_clip
     result = run("detect.shots", clip, tmp_path / "shots", {"method": "fast"}, models=store)
     cuts = json.loads((tmp_path / "shots" / "shots.json").read_text())
     assert cuts["media"]["first_frame"] == 0  # a movie without timecode: rushes counts from 0
-    parsed = nkparse.nodes((tmp_path / "shots" / "shots.nk").read_text())
-    assert [cls for cls, _ in parsed] == ["FrameRange"] * len(cuts["shots"]) and len(parsed) > 3
-    for shot, (_, knobs) in zip(cuts["shots"], parsed):
-        knobs = dict(knobs)
-        # a Read of a movie counts from 1: movie frame 0 is Read frame 1
-        first, last = shot["start"] + 1, shot["end"]
-        assert (int(knobs["first_frame"]), int(knobs["last_frame"])) == (first, last)
-        assert knobs["label"].endswith(f"{first}-{last}") and knobs["inputs"] == "0"
+    ((cls, knobs),) = nkparse.nodes((tmp_path / "shots" / "shots.nk").read_text())
+    knobs = dict(knobs)
+    assert cls == "NoOp" and "inputs" not in knobs and len(cuts["cuts"]) > 3
+    # a Read of a movie counts from 1: movie frame 0 is Read frame 1
+    assert keyed(knobs["marker"]) == [(cut + 1, k) for k, cut in enumerate(cuts["cuts"], 1)]
+    assert knobs["ranges"] == "0"  # no ranges
+    listed = knobs["label"].splitlines()
+    assert listed[0] == f"rushes: {len(cuts['cuts'])} marker(s), 0 range(s)"
+    assert listed[2] == f"cut 1: {cuts['cuts'][0] + 1} - confidence {cuts['confidence'][0]:.2f}"
+    user = [nkparse.user_knob(v) for k, v in nkparse.nodes((tmp_path / "shots" / "shots.nk").read_text())[0][1]
+            if k == "addUserKnob"]
+    assert [(kind, name) for kind, name, _ in user] == [(20, "rushes"), (3, "marker"), (3, "ranges"),
+                                                          (26, "rushes_list")]
+    assert user[-1][2]["T"].splitlines() == listed[2:2 + len(cuts["cuts"])]  # every cut, the label's first ones
     assert "shots.nk" in [p.name for p in result.files]
 
 
@@ -174,14 +190,14 @@ def test_a_frame_range_of_a_movie_keys_the_reads_frames_of_that_range(movie_face
         assert x == pytest.approx(truth[frame - 1][0], abs=12)
 
 
-def test_shots_nk_of_a_movie_with_or_without_timecode_starts_at_read_frame_1(movie_faces, tmp_path, store):
+def test_a_result_with_nothing_to_show_writes_a_paste_file_without_nodes(movie_faces, tmp_path, store):
+    """One shot, no cut: no annotations, so shots.nk is the paste header alone (pasting it adds nothing)."""
     movie, _, _, first = movie_faces
     run("detect.shots", movie, tmp_path / "shots", {"method": "fast"}, models=store)
     cuts = json.loads((tmp_path / "shots" / "shots.json").read_text())
-    assert [(s["start"], s["end"]) for s in cuts["shots"]] == [(first, first + 8)]
-    ((cls, knobs),) = nkparse.nodes((tmp_path / "shots" / "shots.nk").read_text())
-    knobs = dict(knobs)
-    assert cls == "FrameRange" and (knobs["first_frame"], knobs["last_frame"]) == ("1", "8")
+    assert [(s["start"], s["end"]) for s in cuts["shots"]] == [(first, first + 8)] and cuts["annotations"]["sets"] == []
+    text = (tmp_path / "shots" / "shots.nk").read_text()
+    assert text == "set cut_paste_input [stack 0]\nversion 14.0 v1\n" and nkparse.nodes(text) == []
 
 
 # -- Tracker4 boxes -----------------------------------------------------------------------------

@@ -52,12 +52,12 @@ def test_detect_faces_makes_a_tracker_on_the_read(script, worker, tmp_path):
     assert node["rp_strength"].enabled()
     assert node["rp_min_face"].label() == "Smallest face (px)" and node.knob("rushes_advanced") is not None
     status = run_and_wait(node)
-    assert status.startswith("done: 2 face track(s)"), status
+    assert status.startswith("done: 2 track(s) in rushes_detect_faces_plate_tracks"), status
     out = script.parent / "rushes" / "plate_detect_faces"
     faces = json.loads((out / "faces.json").read_text())
     assert faces["media"]["colorspace"] == "sRGB Encoded Rec.709 (sRGB)"  # from the Read's knob
     assert faces["media"]["frame_range"] == [1001, 1009]  # the Read's first/last
-    tracker = nuke.toNode("rushes_faces_plate")
+    tracker = nuke.toNode("rushes_detect_faces_plate_tracks")
     assert tracker.Class() == "Tracker4" and tracker.input(0) is read
     rows = nkparse.tracks(tracker["tracks"].value())
     assert len(rows) == len(faces["tracks"]) == 2
@@ -67,7 +67,7 @@ def test_detect_faces_makes_a_tracker_on_the_read(script, worker, tmp_path):
         for p, (_, x), (_, y) in zip(track["frames"], xs, ys):
             assert x == pytest.approx((p["box"][0] + p["box"][2]) / 2, abs=1e-3)
             assert y == pytest.approx(nuke_plates.HEIGHT - (p["box"][1] + p["box"][3]) / 2, abs=1e-3)
-    anonymized = nuke.toNode("rushes_anonymized_plate")
+    anonymized = nuke.toNode("rushes_detect_faces_plate_plate")  # the anonymized plate
     assert anonymized["file"].value() == str(out / "take1.####.png")
     assert (anonymized["first"].value(), anonymized["last"].value()) == (1001, 1008)
     assert anonymized["colorspace"].value() == "sRGB" and (out / "take1.1004.png").is_file()
@@ -76,7 +76,7 @@ def test_detect_faces_makes_a_tracker_on_the_read(script, worker, tmp_path):
     assert node["rushes_job"].value()
 
 
-def test_detect_shots_frame_ranges_in_comp_frames_and_the_otio(script, worker, edit_clip):
+def test_detect_shots_cut_markers_in_comp_frames_and_the_otio(script, worker, edit_clip):
     clip, truth = edit_clip
     read = nuke._read(clip, 1, 480, 320, 180, name="edit", frame_mode="offset", frame="1000")
     node = menu_node("detect.shots", read)
@@ -86,12 +86,15 @@ def test_detect_shots_frame_ranges_in_comp_frames_and_the_otio(script, worker, e
     out = script.parent / "rushes" / "edit_detect_shots"
     cuts = json.loads((out / "shots.json").read_text())
     assert cuts["first_frame"] == 0  # the movie has no timecode: rushes numbers it from 0, Nuke from 1
-    ranges = sorted(nuke.allNodes("FrameRange"), key=lambda n: n["first_frame"].value())
-    assert len(ranges) == len(cuts["shots"]) > 3
-    for shot, fr in zip(cuts["shots"], ranges):
-        first, last = shot["start"] + 1 + 1000, shot["end"] + 1000  # Read frame 1 is source frame 0; offset
-        assert (fr["first_frame"].value(), fr["last_frame"].value()) == (first, last)
-        assert fr.input(0) is read and fr["label"].value().endswith(f"{first}-{last}")
+    markers = nuke.toNode("rushes_detect_shots_edit_markers")
+    assert markers.Class() == "NoOp" and markers.input(0) is read
+    # Read frame 1 is source frame 0, and the Read is offset by 1000: the keys are on comp frames
+    assert markers["marker"].getKeyList() == [cut + 1 + 1000 for cut in cuts["cuts"]] and len(cuts["cuts"]) > 3
+    assert [markers["marker"].getValueAt(cut + 1 + 1000) for cut in cuts["cuts"]] == list(range(1, len(cuts["cuts"]) + 1))
+    assert markers["label"].value().splitlines()[2].startswith(f"cut 1: {cuts['cuts'][0] + 1001} - confidence ")
+    # the same node as shots.nk, moved by the Read's offset
+    ((_, farm),) = nkparse.nodes((out / "shots.nk").read_text())
+    assert [f + 1000 for f, _ in nkparse.curve(dict(farm)["marker"][0])] == markers["marker"].getKeyList()
 
 
 def test_gan_upscale_reads_the_frames_with_colour_space_format_and_range(script, worker, tmp_path):
@@ -102,7 +105,7 @@ def test_gan_upscale_reads_the_frames_with_colour_space_format_and_range(script,
     node["rp_scale"].setValue(2)
     status = run_and_wait(node)
     assert status.startswith("done:"), status
-    up = nuke.toNode("rushes_gan_upscale_small")
+    up = nuke.toNode("rushes_gan_upscale_small_plate")
     out = script.parent / "rushes" / "small_gan_upscale"
     assert up.Class() == "Read" and up["file"].value() == str(out / "up.####.png")
     assert (up["first"].value(), up["last"].value()) == (1001, 1002)
@@ -112,7 +115,7 @@ def test_gan_upscale_reads_the_frames_with_colour_space_format_and_range(script,
     assert (out / "up.1002.png").is_file()
 
 
-def test_speech_transcribe_writes_the_srt_beside_the_script_and_lists_subtitles(script, worker, tmp_path):
+def test_speech_transcribe_writes_the_srt_beside_the_script_and_captions_the_read(script, worker, tmp_path):
     movie = nuke_plates.talking_movie(tmp_path / "talk.mov")
     read = nuke._read(movie, 1, 120, 32, 32, name="talk")
     node = menu_node("speech.transcribe", read)
@@ -122,15 +125,20 @@ def test_speech_transcribe_writes_the_srt_beside_the_script_and_lists_subtitles(
     transcript = json.loads((out / "transcript.json").read_text())
     assert transcript["first_frame"] == 90000  # 01:00:00:00 at 25 fps
     srt = script.parent / "sh010_comp_v001_talk.srt"
-    assert srt.read_bytes() == (out / "transcript.srt").read_bytes()
-    note = nuke.toNode("rushes_subtitles_talk")
-    lines = note["label"].value().splitlines()
-    assert lines[0] == f"subtitles: {srt}"
+    assert srt.read_bytes() == (out / "transcript.srt").read_bytes() and f"SRT: {srt}" in status
+    text = nuke.toNode("rushes_speech_transcribe_talk_captions")
+    assert text.Class() == "Text2" and text.input(0) is read
+    assert text["message"].value() == "[value caption_[value caption]]"  # the caption the keyed knob names
     subs = transcript["subtitles"]
-    assert len(lines) == len(subs) + 1 and subs
-    first = subs[0]
-    assert lines[1].startswith(f"{first['start_frame'] - 90000 + 1}-{first['end_frame'] - 90000}  ")
-    assert "dashwood" in note["label"].value().lower()
+    assert subs
+    for k, sub in enumerate(subs, 1):
+        first, end = sub["start_frame"] - 90000 + 1, sub["end_frame"] - 90000 + 1  # Read frames from 1
+        assert text["caption"].getValueAt(first) == k and text["caption"].isAnimated()
+        assert text["caption_%d" % k].value() == "\n".join(sub["lines"])
+        if k == len(subs):
+            assert text["caption"].getValueAt(end) == 0  # nothing after the last
+    assert text["caption"].getValueAt(subs[0]["start_frame"] - 90000) == 0  # nor before the first
+    assert "dashwood" in text["label"].value().lower()
 
 
 STUDIO_OP = '''

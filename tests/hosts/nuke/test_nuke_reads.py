@@ -11,6 +11,7 @@ import nuke
 import nuke_plates
 import rushes_nuke.apply
 import rushes_nuke.jobs
+import rushes_nuke.nk
 import rushes_nuke.panel
 import rushes_nuke.reads as reads
 from rushes_nuke.connection import PluginError
@@ -57,7 +58,9 @@ def test_path_knobs_of_a_rushes_node_are_evaluated(script, tmp_path, monkeypatch
 @pytest.fixture()
 def windows(monkeypatch):
     """The plug-in's path handling as on Windows (backslash separators)."""
-    monkeypatch.setattr(reads, "os", types.SimpleNamespace(path=ntpath, sep="\\", altsep="/"))
+    windows_os = types.SimpleNamespace(path=ntpath, sep="\\", altsep="/")
+    monkeypatch.setattr(reads, "os", windows_os)
+    monkeypatch.setattr(rushes_nuke.nk, "os", windows_os)
 
 
 def test_paths_handed_to_nuke_use_forward_slashes_on_windows(script, windows):
@@ -68,7 +71,13 @@ def test_paths_handed_to_nuke_use_forward_slashes_on_windows(script, windows):
     nuke.root()["name"].setValue(r"C:\shows\sh010\comp\sh010_comp_v001.nk")  # saved: beside the script
     assert reads.output_folder(plate, "gan.upscale") == "C:/shows/sh010/comp/rushes/small_gan_upscale"
     frames = {"kind": "Frames", "operator": "gan.upscale", "width": 80, "height": 64,
-              "outputs": [{"path": "up.####.png", "kind": "image sequence", "frame_range": [1001, 1003]}]}
+              "source": r"C:\shows\sh010\plates\up.####.png",
+              "outputs": [{"path": "up.####.png", "kind": "image sequence", "frame_range": [1001, 1003]}],
+              "annotations": {"version": 1, "sets": [{"source": {
+                  "path": r"C:\shows\sh010\plates\up.####.png", "rate": None, "first_frame": 1001, "width": 80,
+                  "height": 64, "start_timecode": None}, "items": [
+                      {"type": "Media", "path": "up.####.png", "role": "plate", "first": 1001, "last": 1002,
+                       "colorspace": ""}]}]}}
     (up,), status = rushes_nuke.apply.result_nodes(
         plate, {"out_dir": r"C:\shows\sh010\comp\rushes\small_gan_upscale", "result": frames})
     assert up["file"].value() == "C:/shows/sh010/comp/rushes/small_gan_upscale/up.####.png"
@@ -76,4 +85,4 @@ def test_paths_handed_to_nuke_use_forward_slashes_on_windows(script, windows):
 
 
 def test_paths_on_posix_are_left_as_they_are():
-    assert reads.nuke_path("/shows/a\\b", "up.####.png") == "/shows/a\\b/up.####.png"  # a backslash is a name here
+    assert rushes_nuke.nk.nuke_path("/shows/a\\b", "up.####.png") == "/shows/a\\b/up.####.png"  # a backslash is a name here

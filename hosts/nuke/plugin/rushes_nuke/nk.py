@@ -1,22 +1,22 @@
-"""Nuke script text for rushes results: a Tracker4 of face tracks, FrameRange nodes of shots.
+"""Nuke script text, the pieces: the paste header, values and curves as Nuke writes them, and the
+one frame numbering rule (`nuke_frame_shift`): how a result's frame numbers become the frames of
+the Read it came from.
 
-Standard library only, and it never imports nuke: the plug-in pastes this text with
-``nuke.nodePaste()``, and the rushes core writes the same text as ``faces.nk`` / ``shots.nk``
-through the result-writer hook (``rushes_nuke_tools``), for farm scripts and ``nuke -t``.
-Everything follows Nuke's own copy/paste serialisation: the paste header, nodes with
-``inputs 0`` (connected in code with ``setInput``), the Tracker4 ``tracks`` table with its 31
-column descriptors, and an explicit ``x<frame>`` before every curve key (a key without one is
-placed by extrapolation, which is wrong after any gap).
-
-It also holds the one numbering rule both paths use (`nuke_frame_shift`): how a result's frame
-numbers become the frames of the Read it came from.
+Standard library only, and it never imports nuke: `render` builds the nodes of a result's
+annotations from these pieces, for the plug-in (``nuke.nodePaste()``) and for the ``.nk`` file
+the rushes core writes (``rushes_nuke_tools``). Everything follows Nuke's own copy/paste
+serialisation: the paste header, the Tracker4 ``tracks`` table with its 31 column descriptors,
+and an explicit ``x<frame>`` before every curve key (a key without one is placed by
+extrapolation, which is wrong after any gap).
 """
 from __future__ import annotations
 
 import os
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-PASTE_HEADER = "set cut_paste_input [stack 0]\nversion 14.0 v1\npush $cut_paste_input\n"
+# Nuke's clipboard header: `[stack 0]` is the node selected when pasting (each node that takes a
+# picture pushes it again: `push $cut_paste_input`)
+PASTE_HEADER = "set cut_paste_input [stack 0]\nversion 14.0 v1\n"
 
 # Tracker4's table columns as Nuke writes them: (type, ?, width, name, label, ?)
 TRACK_COLUMNS = (
@@ -43,6 +43,13 @@ def is_movie(path: str) -> bool:
     return os.path.splitext(str(path))[1].lower() in MOVIE_EXTENSIONS
 
 
+def nuke_path(*parts: str) -> str:
+    """A path handed to Nuke (a Read's file, a file to paste): the parts joined, with `/` between
+    folders on every OS (Nuke reads `/` on Windows too; a backslash is an escape in its TCL)."""
+    joined = os.path.join(*parts)
+    return joined.replace(os.sep, "/") if os.sep != "/" else joined
+
+
 def media_first_frame(doc: Dict[str, Any]) -> int:
     """The first frame, in rushes' numbering, of the media a result was made from: the envelope's
     (the movie's or sequence's own, also when the run had a frame range), else the result's."""
@@ -59,19 +66,44 @@ def result_source(doc: Dict[str, Any]) -> str:
 
 
 def nuke_frame_shift(doc: Dict[str, Any], read_first: int = MOVIE_FIRST, offset: int = 0,
-                     movie: Optional[bool] = None) -> int:
+                     movie: Optional[bool] = None, source: Optional[Dict[str, Any]] = None) -> int:
     """The numbering rule, rushes frame -> Nuke frame: what to add to a result's frame numbers to
-    put them on the frames of a Read of its media (faces.nk, shots.nk and the plug-in all use it).
+    put them on the frames of a Read of its media (the .nk file and the plug-in both use it).
 
     rushes numbers a movie's frames from its start timecode as a frame count (0 without one); a
     Read of a movie counts from 1 (`read_first`, its origfirst), so the movie's first frame
     becomes `read_first`. An image sequence is numbered by its files in both. `offset` is the
-    Read's frame offset into the comp (frame_mode offset / start at). `movie` defaults to what
-    the result's source is.
+    Read's frame offset into the comp (frame_mode offset / start at). `source` is an annotation
+    set's source (JSON) when the frames are that set's: its path says whether it is a movie, and
+    its first frame counts unless the set is on the run's own media, whose first frame the
+    envelope holds (also when the run had a frame range). `movie` overrides the path.
     """
+    path = str(source.get("path") or "") if source else result_source(doc)
     if movie is None:
-        movie = is_movie(result_source(doc))
-    return (int(read_first) - media_first_frame(doc) if movie else 0) + int(offset)
+        movie = is_movie(path)
+    if source is None or path == result_source(doc):
+        first = media_first_frame(doc)
+    else:
+        first = int(source.get("first_frame") or 0)
+    return (int(read_first) - first if movie else 0) + int(offset)
+
+
+# Nuke's own colour space names (nuke-default) -> the OpenColorIO names rushes resolves
+NUKE_COLORSPACES = {
+    "linear": "Linear Rec.709 (sRGB)", "sRGB": "sRGB Encoded Rec.709 (sRGB)",
+    "Gamma1.8": "Gamma 1.8 Encoded Rec.709", "Gamma2.2": "Gamma 2.2 Encoded Rec.709",
+    "rec709": "Gamma 2.4 Encoded Rec.709",  # nearest display encoding; detection and upscaling only
+    "raw": "Raw",
+}
+
+
+def nuke_colorspace(rushes_name: str) -> str:
+    """The Read colorspace knob value for pictures rushes wrote in `rushes_name` (Nuke's own name
+    where it has one, else the OpenColorIO name)."""
+    for nuke_name, ocio_name in NUKE_COLORSPACES.items():
+        if ocio_name == rushes_name and nuke_name != "rec709":
+            return nuke_name
+    return rushes_name
 
 
 def number(value: float) -> str:
@@ -104,91 +136,11 @@ def curve(keys: Iterable[Tuple[int, float]], interpolation: str = "") -> str:
     return "{curve " + (interpolation + " " if interpolation else "") + body + "}"
 
 
-def as_json(result: Any, envelope: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """A result's JSON document, from the result object (core writers) or the dict (the plug-in),
-    with the run's envelope (its `media`) when the writer is given one."""
-    doc = result if isinstance(result, dict) else result.to_json()
-    return dict(envelope, **doc) if envelope else doc
-
-
-def face_centre(box: List[float]) -> Tuple[float, float]:
-    return (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
-
-
 def tracker_boxes(half_width: int, half_height: int) -> str:
     """A track's pattern_x/y/r/t and search_x/y/r/t cells as Nuke saves them: the pattern box
     relative to the track centre, the search area as a margin around the pattern box (Nuke's
-    default `-72 -72 72 72 -50 -50 50 50` is a 144 px pattern in a 244 px search area). Here the
-    pattern is the face and the search area twice its size: a margin of half the face."""
+    default `-72 -72 72 72 -50 -50 50 50` is a 144 px pattern in a 244 px search area). rushes
+    writes a track's box (a face) as the pattern and the search area twice its size: a margin of
+    half the box."""
     w, h = int(half_width), int(half_height)
     return "%d %d %d %d %d %d %d %d" % (-w, -h, w, h, -w, -h, w, h)
-
-
-def face_tracker(faces: Dict[str, Any], shift: int = 0, width: Optional[float] = None,
-                 height: Optional[float] = None, name: str = "rushes_faces", xpos: int = 0,
-                 ypos: int = 0) -> str:
-    """A Tracker4 node (no paste header) with one track per face track of a FaceTracks result.
-
-    Each track has a key on every frame of the face track at the face centre, in pixels with
-    Nuke's bottom-left origin. ``shift`` moves the result's frames onto the Read's and the comp's
-    (``nuke_frame_shift``); ``width``/``height`` are the Read's format when it differs from the analysed
-    pictures (a proxy): positions are scaled to it. The error curve is 1 - score, and 1 on frames
-    the tracker bridged without a detection.
-    """
-    src_w, src_h = float(faces["width"] or 1), float(faces["height"] or 1)
-    out_w = float(width) if width else src_w
-    out_h = float(height) if height else src_h
-    sx, sy = out_w / src_w, out_h / src_h
-    rows = []
-    for track in faces["tracks"]:
-        frames = track["frames"]
-        keys = [(int(p["frame"]) + shift,) + face_centre(p["box"]) for p in frames]
-        first, end = keys[0][0], keys[-1][0] + 1
-        xs = [(f, x * sx) for f, x, _ in keys]
-        ys = [(f, out_h - y * sy) for f, _, y in keys]
-        errors = [(int(p["frame"]) + shift, 1.0 - float(p["score"]) if p.get("detected", True) else 1.0)
-                  for p in frames]
-        widths = sorted((p["box"][2] - p["box"][0]) * sx for p in frames)
-        heights = sorted((p["box"][3] - p["box"][1]) * sy for p in frames)
-        pw, ph = max(1, round(widths[len(widths) // 2] / 2)), max(1, round(heights[len(heights) // 2] / 2))
-        enable = curve([(first - 1, 0), (first, 1), (end, 0)], "K")
-        cells = [enable, quote("face %d" % track["id"]), curve(xs), curve(ys),
-                 curve([(first, 0)], "K"), curve([(first, 0)], "K"), "1 0 0", curve(errors), "0 1",
-                 tracker_boxes(pw, ph)]
-        rows.append(" { " + " ".join(cells) + " {}" * KEY_COLUMNS + " }")
-    starts = [int(t["frames"][0]["frame"]) + shift for t in faces["tracks"]]
-    reference = min(starts) if starts else int(faces.get("first_frame") or 0) + shift
-    table = ("tracks { { 1 31 %d }\n{ " % len(rows) + "\n  ".join("{ %s }" % c for c in TRACK_COLUMNS)
-             + " }\n{\n" + "\n".join(rows) + ("\n" if rows else "") + "}\n}")
-    label = "rushes detect.faces\n%d face track(s)" % len(rows)
-    return ("Tracker4 {\n inputs 0\n " + table + "\n reference_frame %d\n name %s\n label %s\n xpos %d\n ypos %d\n}\n"
-            % (reference, name, quote(label), xpos, ypos))
-
-
-def frame_ranges(cuts: Dict[str, Any], shift: int = 0, xpos: int = 0, ypos: int = 0, spacing: int = 110) -> str:
-    """One FrameRange node per shot of a Cuts result (no paste header), labelled with its range.
-
-    ``first_frame``/``last_frame`` are inclusive, as Nuke's are: a shot [start, end) becomes
-    start..end-1, moved by ``shift`` onto the Read's and the comp's frames (``nuke_frame_shift``).
-    """
-    out = []
-    for k, shot in enumerate(cuts["shots"]):
-        first, last = int(shot["start"]) + shift, int(shot["end"]) - 1 + shift
-        out.append("FrameRange {\n inputs 0\n first_frame %d\n last_frame %d\n name shot_%03d\n label %s\n"
-                   " xpos %d\n ypos %d\n}\n" % (first, last, k + 1, quote("shot %d\n%d-%d" % (k + 1, first, last)),
-                                                xpos + k * spacing, ypos))
-    return "".join(out)
-
-
-def faces_nk(result: Any, envelope: Optional[Dict[str, Any]] = None) -> str:
-    """faces.nk: the Tracker4 of a FaceTracks result, ready for ``nuke.nodePaste()``, keyed on the
-    frames of a Read of its media as Nuke sets one up (``nuke_frame_shift``)."""
-    doc = as_json(result, envelope)
-    return PASTE_HEADER + face_tracker(doc, shift=nuke_frame_shift(doc))
-
-
-def shots_nk(result: Any, envelope: Optional[Dict[str, Any]] = None) -> str:
-    """shots.nk: a FrameRange node per shot of a Cuts result, ready for ``nuke.nodePaste()``, on
-    the frames of a Read of its media as Nuke sets one up (``nuke_frame_shift``)."""
-    doc = as_json(result, envelope)
-    return PASTE_HEADER + frame_ranges(doc, shift=nuke_frame_shift(doc))

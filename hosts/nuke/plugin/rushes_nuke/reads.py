@@ -14,13 +14,6 @@ import nuke
 from . import nk
 from .connection import PluginError
 
-# Nuke's own colour space names (nuke-default) -> the OpenColorIO names rushes resolves
-NUKE_COLORSPACES = {
-    "linear": "Linear Rec.709 (sRGB)", "sRGB": "sRGB Encoded Rec.709 (sRGB)",
-    "Gamma1.8": "Gamma 1.8 Encoded Rec.709", "Gamma2.2": "Gamma 2.2 Encoded Rec.709",
-    "rec709": "Gamma 2.4 Encoded Rec.709",  # nearest display encoding; detection and upscaling only
-    "raw": "Raw",
-}
 # Read's on_error -> the media description's on_bad_frame
 ON_ERROR = {"error": "stop", "black": "skip", "checkerboard": "skip", "nearest frame": "hold"}
 
@@ -71,13 +64,6 @@ def evaluated(knob: Any) -> str:
     except Exception as exc:  # Nuke raises whatever its TCL raised (an unset $env(...), a typo)
         raise PluginError("rushes: %s: cannot evaluate %r (%s)" % (
             knob.name(), str(knob.value()), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from None
-
-
-def nuke_path(*parts: str) -> str:
-    """A path handed to Nuke (a Read's file, a file to paste): the parts joined, with `/` between
-    folders on every OS (Nuke reads `/` on Windows too; a backslash is an escape in its TCL)."""
-    joined = os.path.join(*parts)
-    return joined.replace(os.sep, "/") if os.sep != "/" else joined
 
 
 def frame_offset(mode: str, frame: str, first: int) -> int:
@@ -142,15 +128,7 @@ def rushes_colorspace(nuke_name: str, raw: bool = False) -> str:
         name = name[len("default ("):-1]
     elif name in ("", "default"):
         return "auto"
-    return NUKE_COLORSPACES.get(name, name)
-
-
-def nuke_colorspace(rushes_name: str) -> str:
-    """The Read colorspace knob value for pictures rushes wrote in `rushes_name`."""
-    for nuke_name, ocio_name in NUKE_COLORSPACES.items():
-        if ocio_name == rushes_name and nuke_name != "rec709":
-            return nuke_name
-    return rushes_name
+    return nk.NUKE_COLORSPACES.get(name, name)
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -196,4 +174,4 @@ def output_folder(p: Plate, operator: str) -> str:
     script = nuke.root().name()
     base = os.path.dirname(script) if script and script not in ("Root", "") and os.path.isabs(script) \
         else os.path.dirname(p.path)
-    return nuke_path(base, "rushes", "%s_%s" % (p.read.replace(".", "_"), operator.replace(".", "_")))
+    return nk.nuke_path(base, "rushes", "%s_%s" % (p.read.replace(".", "_"), operator.replace(".", "_")))

@@ -3,6 +3,7 @@ table and curves. Standard library only (the fake `nuke` pastes files with it).
 
 Values come back as nested lists of strings: `{curve x1001 2 x1002 3}` is
 ["curve", "x1001", "2", "x1002", "3"]; a quoted string is one str with its escapes undone.
+`commands()` keeps the stack commands between nodes (set/push), which wire pasted nodes.
 """
 from __future__ import annotations
 
@@ -76,22 +77,58 @@ def _group(toks: List[Tuple[str, str, int]], i: int) -> Tuple[List[Any], int]:
     raise NkSyntaxError("unbalanced braces")
 
 
-def nodes(text: str) -> List[Tuple[str, List[Tuple[str, Any]]]]:
-    """Every node of a script or paste file: (class, [(knob, value), ...]) in file order."""
+def commands(text: str) -> List[Tuple[str, Any]]:
+    """A script or paste file in order: ("node", (class, [(knob, value), ...])) and the stack
+    commands between nodes, ("set", variable) for `set N [stack 0]` and ("push", variable or "0")."""
     toks = tokens(text)
-    out = []
+    out: List[Tuple[str, Any]] = []
     i = 0
     while i < len(toks):
         kind, word, line = toks[i]
         if kind == "word" and word in TOP_COMMANDS:
+            words = []
             while i < len(toks) and toks[i][2] == line:
+                words.append(toks[i][1])
                 i += 1
+            if word == "set":
+                if words[2:] != ["[stack", "0]"]:
+                    raise NkSyntaxError(f"line {line}: set takes [stack 0], got {words!r}")
+                out.append(("set", words[1]))
+            elif word == "push":
+                if len(words) != 2 or not (words[1] == "0" or words[1].startswith("$")):
+                    raise NkSyntaxError(f"line {line}: push takes $variable or 0, got {words!r}")
+                out.append(("push", words[1].lstrip("$")))
             continue
         if kind != "word" or i + 1 >= len(toks) or toks[i + 1][0] != "{":
             raise NkSyntaxError(f"line {line}: expected a node, got {word!r}")
         body, i = _group(toks, i + 1)
-        out.append((word, _knobs(body, word, line)))
+        out.append(("node", (word, _knobs(body, word, line))))
     return out
+
+
+def nodes(text: str) -> List[Tuple[str, List[Tuple[str, Any]]]]:
+    """Every node of a script or paste file: (class, [(knob, value), ...]) in file order."""
+    return [value for kind, value in commands(text) if kind == "node"]
+
+
+def user_knob(value: Any) -> Tuple[int, str, dict]:
+    """An `addUserKnob {TYPE NAME l LABEL t TOOLTIP T TEXT +FLAG ...}`: its type number, name and
+    the rest (l, t, T and flags)."""
+    if not isinstance(value, list) or len(value) < 2 or not value[0].isdigit():
+        raise NkSyntaxError(f"addUserKnob needs a type and a name: {value!r}")
+    rest: dict = {"flags": []}
+    k = 2
+    while k < len(value):
+        item = value[k]
+        if item in ("l", "t", "T") and k + 1 < len(value):
+            rest[item] = value[k + 1]
+            k += 2
+        elif isinstance(item, str) and item[:1] in "+-":
+            rest["flags"].append(item)
+            k += 1
+        else:
+            raise NkSyntaxError(f"addUserKnob: unexpected {item!r} in {value!r}")
+    return int(value[0]), value[1], rest
 
 
 def _knobs(body: List[Any], cls: str, line: int) -> List[Tuple[str, Any]]:

@@ -6,7 +6,9 @@ Like Nuke, nodes and knobs may only be touched on the main thread (anything else
 `executeInMainThread` queues a call that the test runs with `_drain()`. Test helpers start with
 an underscore. Knob names per node class follow Nuke's own (Read: file, proxy, first, last,
 origfirst, origlast, frame_mode, frame, colorspace, format, raw, on_error; FrameRange:
-first_frame, last_frame; Tracker4: tracks, reference_frame; StickyNote and every node: label).
+first_frame, last_frame; Tracker4: tracks, reference_frame; Text2: message, xjustify, yjustify;
+Copy: from0, to0; AudioRead: file; StickyNote and every node: label). Pasted user knobs
+(addUserKnob) are Int, Double, Boolean, String, Tab and Text knobs.
 """
 from __future__ import annotations
 
@@ -115,6 +117,12 @@ class Knob(_MainThreadOnly):
 
 
 class Array_Knob(Knob):
+    """Values, keys (`_keys`: [(frame, value)], `_constant`: K interpolation) or an expression."""
+
+    _keys: Optional[List[tuple]] = None
+    _constant = False
+    _expression: Optional[str] = None
+
     def _default(self) -> Any:
         return 0.0
 
@@ -123,6 +131,55 @@ class Array_Knob(Knob):
 
     def setRange(self, *args: Any) -> Any:
         self._range = args
+
+    def _animate(self, value: list) -> None:
+        """A pasted `{{curve [K] x<frame> v ...}}` (keys) or `{{expression}}`."""
+        (inner,) = value
+        if isinstance(inner, list) and inner[:1] == ["curve"]:
+            self._keys = [(f, self._coerce(v)) for f, v in nkparse.curve(inner)]
+            self._constant = "K" in inner[1:2]
+            self._expression = None
+        else:
+            self._expression = " ".join(inner) if isinstance(inner, list) else str(inner)
+            self._keys = None
+
+    def isAnimated(self, *args: Any, **kwargs: Any) -> bool:
+        return bool(self._keys) or self._expression is not None
+
+    def hasExpression(self, *args: Any, **kwargs: Any) -> bool:
+        return self._expression is not None
+
+    def getKeyList(self) -> List[int]:
+        return [f for f, _ in self._keys or []]
+
+    def getNumKeys(self, *args: Any, **kwargs: Any) -> int:
+        return len(self._keys or [])
+
+    def getValueAt(self, *args: Any, **kwargs: Any) -> Any:
+        """The value at frame args[0]: keys held (K) or interpolated straight, held past the ends."""
+        if self._expression is not None:
+            raise NotImplementedError(f"fake nuke: cannot evaluate the expression {self._expression!r}")
+        if not self._keys:
+            return self._value
+        t = float(args[0])
+        keys = self._keys
+        if t <= keys[0][0]:
+            return keys[0][1]
+        for (f0, v0), (f1, v1) in zip(keys, keys[1:]):
+            if f0 <= t < f1:
+                return v0 if self._constant else self._coerce(v0 + (v1 - v0) * (t - f0) / (f1 - f0))
+        return keys[-1][1]
+
+    def value(self, *args: Any, **kwargs: Any) -> Any:
+        return self.getValueAt(_current[0]) if self._keys else self._value
+
+    def toScript(self, *args: Any, **kwargs: Any) -> str:
+        if self._expression is not None:
+            return "{{%s}}" % self._expression
+        if self._keys:
+            body = " ".join("x%d %s" % (f, v) for f, v in self._keys)
+            return "{{curve %s%s}}" % ("K " if self._constant else "", body)
+        return str(self._value)
 
 
 class Int_Knob(Array_Knob):
@@ -235,9 +292,12 @@ class Format_Knob(Knob):
     def _coerce(self, value: Any) -> Any:
         if isinstance(value, Format):
             return value
+        parts = str(value).split()
         for f in _formats:
-            if f._name == value:
+            if f._name == parts[-1]:
                 return f
+        if len(parts) == 8:  # "W H X Y R T PIXEL_ASPECT NAME", as a .nk file holds a format: Nuke adds it
+            return addFormat(f"{parts[0]} {parts[1]} {parts[6]} {parts[7]}")
         raise ValueError(f"{self._name}: no format named {value!r}")
 
 
@@ -480,13 +540,22 @@ _CATALOG: Dict[str, list] = {
              ("on_error", _knob(Enumeration_Knob, ["error", "black", "checkerboard", "nearest frame"]))],
     "FrameRange": [("first_frame", _knob(Int_Knob)), ("last_frame", _knob(Int_Knob))],
     "Tracker4": [("tracks", _knob(Knob)), ("reference_frame", _knob(Int_Knob))],
+    "NoOp": [],
+    "Text2": [("message", _knob(Multiline_Eval_String_Knob)),
+              ("xjustify", _knob(Enumeration_Knob, ["left", "center", "right", "justify"])),
+              ("yjustify", _knob(Enumeration_Knob, ["top", "center", "bottom"]))],
+    "Copy": [("from0", _knob(String_Knob)), ("to0", _knob(String_Knob))],
+    "AudioRead": [("file", _knob(File_Knob))],
     "Root": [("name", _knob(String_Knob)), ("fps", _knob(Double_Knob)), ("first_frame", _knob(Int_Knob)),
              ("last_frame", _knob(Int_Knob)), ("format", _knob(Format_Knob)),
              ("colorManagement", _knob(Enumeration_Knob, ["Nuke", "OCIO"])),
              ("OCIO_config", _knob(Enumeration_Knob, ["nuke-default", "aces_1.2", "custom"])),
              ("customOCIOConfigPath", _knob(File_Knob))],
 }
-_NO_INPUTS = {"Read", "StickyNote", "BackdropNode"}
+_NO_INPUTS = {"Read", "AudioRead", "StickyNote", "BackdropNode"}
+# addUserKnob type numbers (as .nk files write them) -> knob classes
+_USER_KNOBS = {1: "String_Knob", 3: "Int_Knob", 6: "Boolean_Knob", 7: "Double_Knob", 20: "Tab_Knob",
+               26: "Text_Knob"}
 _PASTE_DIRECTIVES = {"inputs", "name", "xpos", "ypos", "selected"}
 
 _graph: List[Node] = []
@@ -497,6 +566,7 @@ _messages: List[str] = []
 _answers: List[Optional[str]] = []
 _this: List[tuple] = []
 _menus: Dict[str, Menu] = {}
+_current = [1]  # the current frame (the playhead)
 nodes = Nodes()
 
 
@@ -532,6 +602,7 @@ def _reset(script: str = "") -> None:
     _messages.clear()
     _answers.clear()
     _menus.clear()
+    _current[0] = 1
     _root = Root("Root")
     _root._knobs["name"].setValue(script)
     _root._knobs["fps"].setValue(24)
@@ -613,15 +684,33 @@ def delete(n: Node) -> None:
 
 
 def nodePaste(s: str) -> Optional[Node]:
-    """Paste nodes from a file in the copy/paste format; the pasted nodes become the selection."""
+    """Paste nodes from a file in the copy/paste format; the pasted nodes become the selection.
+
+    Like Nuke, the file is run as a stack: `[stack 0]` starts as the selected node, a node takes
+    its inputs from the top (input 0 the last pushed; `inputs N`, default 1) and is pushed;
+    `push $variable`/`push 0` and `set variable [stack 0]` move nodes between. `addUserKnob`
+    adds a knob; `{{curve ...}}` keys an integer or number knob, `{{...}}` gives it an expression."""
     _main_only("nodePaste")
     with open(s, encoding="utf-8") as f:
-        parsed = nkparse.nodes(f.read())
+        parsed = nkparse.commands(f.read())
+    selected = [n for n in _graph if n._selected]
     for n in _graph:
         n._selected = False
+    stack: List[Optional[Node]] = [selected[-1] if selected else None]
+    variables: Dict[str, Optional[Node]] = {}
     last = None
-    for cls, knobs in parsed:
+    for op, arg in parsed:
+        if op == "set":
+            variables[arg] = stack[-1] if stack else None
+            continue
+        if op == "push":
+            if arg != "0" and arg not in variables:
+                raise NameError(f"paste: push ${arg} before any set {arg}")
+            stack.append(None if arg == "0" else variables[arg])
+            continue
+        cls, knobs = arg
         node = Node(cls)
+        count = 1
         for name, value in knobs:
             if name == "name":
                 node.setName(value)
@@ -630,18 +719,43 @@ def nodePaste(s: str) -> Optional[Node]:
             elif name == "ypos":
                 node._y = int(value)
             elif name == "inputs":
-                assert value == "0", "pasted rushes nodes are written with inputs 0"
+                count = int(value)
+            elif name == "addUserKnob":
+                _add_user_knob(node, value)
             elif name in _PASTE_DIRECTIVES:
                 continue
             elif name not in node._knobs:
                 raise NameError(f"pasted {cls} has no knob {name!r}")
-            elif isinstance(node._knobs[name], (Int_Knob, Double_Knob, String_Knob)):
-                node._knobs[name].setValue(value)
+            elif isinstance(value, list) and isinstance(node._knobs[name], Array_Knob):
+                node._knobs[name]._animate(value)
+            elif isinstance(node._knobs[name], (Array_Knob, String_Knob, Format_Knob)):
+                node._knobs[name].setValue(value)  # validated as Nuke does (an unknown colorspace is an error)
             else:
                 node._knobs[name]._value = value  # raw parsed value (the Tracker4 table)
+        taken = [stack.pop() if stack else None for _ in range(count)]
+        for i, source in enumerate(taken):
+            if source is not None:
+                node.setInput(i, source)
+        stack.append(node)
         node._selected = True
         last = node
     return last
+
+
+def _add_user_knob(node: Node, value: Any) -> None:
+    kind, name, rest = nkparse.user_knob(value)
+    if kind not in _USER_KNOBS:
+        raise NameError(f"fake nuke: addUserKnob type {kind} is not known here")
+    if kind == 20 and name in node._knobs:
+        return  # a second tab of the same name adds nothing
+    knob = globals()[_USER_KNOBS[kind]](name, rest.get("l") or name)
+    if "t" in rest:
+        knob.setTooltip(rest["t"])
+    if "T" in rest:
+        knob._value = rest["T"]
+    if "+INVISIBLE" in rest["flags"]:
+        knob.setFlag(INVISIBLE)
+    node.addKnob(knob)
 
 
 def executeInMainThread(call: Callable, args: Any = (), kwargs: Any = None) -> None:
@@ -683,6 +797,13 @@ def addFormat(s: str) -> Format:
     fmt = Format(int(parts[0]), int(parts[1]), float(parts[2]) if len(parts) > 3 else 1.0, parts[-1])
     _formats.append(fmt)
     return fmt
+
+
+def frame(f: Optional[int] = None) -> int:
+    """The current frame; with `f`, moves the playhead there first."""
+    if f is not None:
+        _current[0] = int(f)
+    return _current[0]
 
 
 def filename(node: Node, i: int = 0) -> Optional[str]:

@@ -1,0 +1,1 @@
+../plugin/rushes_nuke/render.py
