@@ -330,9 +330,9 @@ def track(c: Canvas, place: Place, data: dict, out_dir: str) -> None:
     (a, ax, ay), (b, bx, by) = inside[0], inside[-1]
     parent = " (hangs from %s)" % data["parent"] if data.get("parent") else ""
     boxes = ", a box on each" if data.get("boxes") else ""
-    note = ("track %s%s: %d point(s)%s, source frames %d-%d, from (%.1f, %.1f) to (%.1f, %.1f) px, origin top-left; "
-            "every point is in the result JSON in %s" % (data["name"], parent, len(inside), boxes, a, b, ax, ay, bx, by,
-                                                         out_dir))
+    note = ("track %s%s: %d point(s)%s, source frames %d-%d, from (%.1f, %.1f) to (%.1f, %.1f) px from the top "
+            "left, all of them in the result JSON in %s" % (data["name"], parent, len(inside), boxes, a, b, ax, ay, bx,
+                                                            by, out_dir))
     c.mark(place, a, b + 1, str(data["name"]), note, TRACK_DEFAULT, on_clip=True)
 
 
