@@ -7,7 +7,8 @@ marker, a range, two tracks linked as a skeleton, a caption, a matte). It must a
 a colour strip, a text strip with the speaker, tracking tracks in the movie's clip with empties
 parented like the skeleton, and a matte image strip, each on the scene frame the strip shows.
 detect.characters on a trimmed strip of the same movie (a real portrait matched against a cast
-still, a stranger) gives a colour strip per appearance. Undo, save, reload and removal by tag.
+still, a stranger) gives a colour strip per appearance, and on an .otio edit of two of its clips,
+each clip's appearances land on the strip playing its file. Undo, save, reload and removal by tag.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ PHOTOS = Path(__file__).resolve().parents[2] / "data" / "photos"
 SIZE, STEP, SHOT = 256, 2, 12
 # Eileen Collins (astronaut.png, her portrait is the cast still), then a man the cast does not hold
 SHOTS = [("astronaut.png", 90, 0, SHOT), ("obama3.jpg", 125, 30, SHOT)]
-SCENE_FPS, TAKE_START, KEY, CAST_START, CAST_TRIM = 24, 101, 2, 501, 3
+SCENE_FPS, TAKE_START, KEY, CAST_START, CAST_TRIM, EDIT_START = 24, 101, 2, 501, 3, 1001
+EDIT = {"her": (2, 8), "him": (14, 8)}  # clip name: (first source frame, frames)
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +39,13 @@ def observed(blender_python, extension_zip, store, tmp_path_factory, run_scenari
     cast.mkdir()
     (cast / "Eileen Collins.png").write_bytes((PHOTOS / "astronaut.png").read_bytes())
     site = studio.write(tmp / "studio site")
+    edit = tmp / "cut 2.otio"
+    write_edit(edit, movie)
     for model in ("blazeface", "face-identity"):  # converted here: the worker only reads the cache
         store.ensure(model)
     args = {"zip": str(extension_zip), "movie": str(movie), "cast": str(cast), "out": str(tmp / "results"),
             "blend": str(tmp / "breakdown.blend"), "scene_fps": SCENE_FPS, "take_start": TAKE_START, "key": KEY,
-            "cast_start": CAST_START, "cast_trim": CAST_TRIM,
+            "cast_start": CAST_START, "cast_trim": CAST_TRIM, "edit": str(edit), "edit_start": EDIT_START,
             "prefs": {"mode": "WORKER", "executable": RUSHES, "state_dir": str(tmp / "worker state"),
                       "output_dir": str(tmp / "default out")}}
     # the studio package is visible to the worker the extension starts, never to Blender
@@ -49,6 +53,20 @@ def observed(blender_python, extension_zip, store, tmp_path_factory, run_scenari
                         env={"PYTHONPATH": str(site), "RUSHES_CACHE": str(store.cache_dir)})
     data.update(out=Path(args["out"]), movie=movie)
     return data
+
+
+def write_edit(path: Path, movie: Path) -> None:
+    import opentimelineio as otio
+
+    tl = otio.schema.Timeline(name="cut 2")
+    track = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    tl.tracks.append(track)
+    for name, (start, length) in EDIT.items():
+        track.append(otio.schema.Clip(
+            name=name, media_reference=otio.schema.ExternalReference(target_url=movie.as_uri()),
+            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, 25),
+                                                 otio.opentime.RationalTime(length, 25))))
+    otio.adapters.write_to_file(tl, str(path))
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +184,30 @@ def test_characters_are_colour_strips_on_the_part_of_the_strip_shown(observed):
     assert all(c[5] and c[7] == 0 for c in made)
 
 
+def _edit(observed) -> tuple[list, list]:
+    doc = json.loads((observed["out"] / "edit characters" / "characters.json").read_text())
+    sets = doc["annotations"]["sets"]
+    assert len(sets) == 2 and {Path(s["source"]["path"]) for s in sets} == {observed["movie"]}
+    return [(r["name"], r["start"], r["end"]) for s in sets for r in s["items"]], observed["edit"]["colour"]
+
+
+def test_an_edits_clips_land_on_the_strip_playing_their_file(observed):
+    assert observed["edit"]["result"] == ["FINISHED"]
+    ranges, made = _edit(observed)
+    assert ranges == [("unknown 1", 2, 10), ("unknown 2", 14, 22)]  # no cast: two strangers
+    # the job read the .otio, not a strip: each clip's set found the strip playing its file
+    assert [[c[0], c[2] - c[1]] for c in made] == [[name, b - a] for name, a, b in ranges]
+    assert all(c[3] > 1 and c[5] and c[6] == pytest.approx([0.7, 0.6, 0.9]) for c in made)
+
+
+@pytest.mark.xfail(strict=True, reason="core: Characters.annotation_sets gives an edit clip's set the clip's first "
+                   "searched frame as its source's first_frame (inputs[i].first_frame), not the media's own first "
+                   "frame, so every host places the clip's ranges as many frames early as the clip starts late")
+def test_an_edits_clips_land_on_the_frames_of_the_strip_that_show_them(observed):
+    ranges, made = _edit(observed)
+    assert [c[:4] for c in made] == [[name, EDIT_START + a, EDIT_START + b, 2] for name, a, b in ranges]
+
+
 def test_saved_reloaded_and_removed(observed):
     reloaded, drawn = observed["reloaded"], observed["breakdown"]
     assert reloaded["markers"] == drawn["markers"] and reloaded["texts"] == drawn["texts"]
@@ -177,3 +219,4 @@ def test_saved_reloaded_and_removed(observed):
     assert {k: removed[k] for k in ("markers", "colour", "texts", "images", "clips", "empties", "actions")} == {
         "markers": [], "colour": [], "texts": [], "images": [], "clips": {}, "empties": {}, "actions": []}
     assert [m[0] for m in removed["movies"]] == ["take", "cast take"]  # the user's strips stay
+    assert removed["edit"] == []

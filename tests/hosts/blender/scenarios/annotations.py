@@ -1,6 +1,6 @@
 """Annotations scenario, inside Blender, through a worker the extension starts: a studio's own result kind
-(studio.breakdown -> Breakdown, all five annotation types) and detect.characters on movie strips; undo, save,
-reload, remove."""
+(studio.breakdown -> Breakdown, all five annotation types), detect.characters on a movie strip and on an
+edit of it; undo, save, reload, remove."""
 from __future__ import annotations
 
 import os
@@ -88,6 +88,17 @@ result = bpy.ops.rushes.detect_characters(strip="cast take", cast=args["cast"], 
                                           out_dir=args["out"] + "/characters")
 observed["characters"] = {"result": sorted(result), "colour": [c for c in colours(scene) if c[0] not in before]}
 
+# detect.characters of an edit (.otio) of two clips of that movie, in a scene of its own: each clip's
+# annotations land on the strip playing the clip's file
+edit_scene = bpy.data.scenes.new("edit")
+edit_scene.render.fps = args["scene_fps"]
+edit_scene.sequence_editor_create().strips.new_movie("edit take", args["movie"], channel=1,
+                                                     frame_start=args["edit_start"])
+with bpy.context.temp_override(scene=edit_scene):
+    result = bpy.ops.rushes.detect_characters(filepath=args["edit"], min_track=3, wait=True,
+                                              out_dir=args["out"] + "/edit characters")
+observed["edit"] = {"result": sorted(result), "colour": colours(edit_scene)}
+
 # save, reload, check again
 bpy.ops.wm.save_as_mainfile(filepath=args["blend"])
 bpy.ops.wm.open_mainfile(filepath=args["blend"])
@@ -96,6 +107,7 @@ observed["reloaded"] = look(scene, frames)
 
 bpy.ops.rushes.remove_run(run="ALL")
 observed["removed"] = {**look(scene, frames), "movies": strips(scene, "MOVIE"),
+                       "edit": colours(bpy.data.scenes["edit"]),
                        "objects": sorted(o.name for o in bpy.data.objects),
                        "actions": sorted(a.name for a in bpy.data.actions if a.get(TAG))}
 finish(args, observed)
