@@ -15,7 +15,7 @@ import fake_resolve
 from rushes.annotations import COLORS
 from rushes_resolve import actions, context, render
 from rushes_resolve.context import ClipUse, ResolveActionError
-from test_actions import NTSC24, cut_in, feature, job_results, media_folder, pool_item
+from test_actions import NTSC24, _silence, cut_in, feature, job_results, media_folder, pool_item
 
 
 def test_every_annotation_colour_is_a_resolve_marker_colour():
@@ -99,7 +99,7 @@ def test_speech_vad_regions_are_markers_as_long_as_the_speech(worker, speech_wav
 def test_speech_synthesize_through_run_operator_takes_its_script_from_params(worker, tmp_path, version):
     """An operator that reads only a script: its path in params["input"], the result from the playhead."""
     resolve, project, timeline = feature(version=version)
-    cut_in(project, timeline, pool_item(project, _tone(tmp_path), "Sound"), 0, 96, 0, media_type=2)
+    cut_in(project, timeline, pool_item(project, _silence(tmp_path), "Sound"), 0, 48, 0, media_type=2)
     timeline.SetCurrentTimecode("01:00:01:00")
     script = tmp_path / "sc 3.txt"
     script.write_text("ANNA: Go.\n", encoding="utf-8")
@@ -111,16 +111,6 @@ def test_speech_synthesize_through_run_operator_takes_its_script_from_params(wor
     assert summary["subtitles"]["cues"][0]["start"] == 24 and summary["subtitles"]["track"] == 1
     (job,) = (tmp_path / "voice").glob("voice_sc_3/voice.json")
     assert json.loads(job.read_text(encoding="utf-8"))["params"]["gap"] == 0.25
-
-
-def _tone(folder: Path) -> Path:
-    path = folder / "room tone.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes(b"\0\0" * 64000)
-    return path
 
 
 def test_detect_characters_appearances_are_markers_as_long_as_each(worker, face_movie, tmp_path, version):
