@@ -108,13 +108,15 @@ def test_speech_annotates_ranges_and_captions_on_picture_frames():
 
 def test_characters_annotate_each_input_of_an_edit_on_its_own_frames():
     inputs = [{"source": "a.mov", "clip": "A", "rate": {"num": 24, "den": 1}, "first_frame": 0, "frame_count": 48},
-              {"source": "b.mov", "clip": "B", "rate": {"num": 25, "den": 1}, "first_frame": 90000,
-               "frame_count": 50}]
+              {"source": "b.mov", "clip": "B", "rate": {"num": 25, "den": 1}, "first_frame": 90008,
+               "frame_count": 50, "media_first_frame": 90000, "start_timecode": "01:00:00:00"}]
     people = [Character("Anna Karina", True, ["anna.jpg"], [Appearance(1, 2, 90010, 90030, 0.93, 0.41, 3)]),
               Character("unknown 1", False, [], [Appearance(0, 1, 4, 20, 0.5, 0.3, 1)])]
     sets = Characters("edit.otio", "cast", inputs, people).annotation_sets()
     assert [s.source.path for s in sets] == ["a.mov", "b.mov"]
+    # a clip searched from its in point is placed on its media's own numbering
     assert sets[1].source.rate == Fraction(25) and sets[1].source.first_frame == 90000
+    assert sets[1].source.start_timecode == "01:00:00:00"
     assert sets[1].items == (Range(90010, 90030, "Anna Karina", "shot 2, confidence 0.93", "green"),)
     assert sets[0].items == (Range(4, 20, "unknown 1", "shot 1, confidence 0.50", "lavender"),)
 

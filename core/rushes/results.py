@@ -596,7 +596,9 @@ class Characters(Result):
                                 f"shot {a.shot}, confidence {a.confidence:.2f}", "green" if c.cast else "lavender")
                           for c in self.characters for a in c.appearances if a.input == index)
             if items:
-                source = Source(str(described["source"]), self.rate(index), int(described.get("first_frame") or 0),
+                # placed on the media's own numbering: a clip of an edit searches from its in point
+                first = described.get("media_first_frame", described.get("first_frame")) or 0
+                source = Source(str(described["source"]), self.rate(index), int(first),
                                 start_timecode=described.get("start_timecode"))
                 sets.append(AnnotationSet(source, items))
         return sets

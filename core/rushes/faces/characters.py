@@ -126,7 +126,9 @@ class DetectCharacters(Operator):
             done += seg.end - seg.start
             inputs.append({"source": seg.source, "clip": seg.clip, "rate": fraction_to_json(seg.media.rate),
                            "first_frame": seg.start, "frame_count": seg.end - seg.start,
-                           "shots": [list(s) for s in shots]})
+                           "shots": [list(s) for s in shots], "media_first_frame": seg.media.first_frame,
+                           "start_timecode": getattr(seg.media, "start_timecode", None)
+                           or getattr(getattr(seg.media, "info", None), "start_timecode", None)})
             for shot, track, descriptor in self._describe(seg, shots, tracks, encoder, ctx):
                 found.append((index, shot, track, descriptor))
             if hasattr(seg.media, "bad_frame_notes"):

@@ -200,9 +200,6 @@ def test_an_edits_clips_land_on_the_strip_playing_their_file(observed):
     assert all(c[3] > 1 and c[5] and c[6] == pytest.approx([0.7, 0.6, 0.9]) for c in made)
 
 
-@pytest.mark.xfail(strict=True, reason="core: Characters.annotation_sets gives an edit clip's set the clip's first "
-                   "searched frame as its source's first_frame (inputs[i].first_frame), not the media's own first "
-                   "frame, so every host places the clip's ranges as many frames early as the clip starts late")
 def test_an_edits_clips_land_on_the_frames_of_the_strip_that_show_them(observed):
     ranges, made = _edit(observed)
     assert [c[:4] for c in made] == [[name, EDIT_START + a, EDIT_START + b, 2] for name, a, b in ranges]
