@@ -35,7 +35,7 @@ class Place:
     name: str                        # node names start with it
     shift: int = 0                   # add to the set's frames to get Nuke's (nk.nuke_frame_shift)
     sound: bool = False              # milliseconds, not frames: placed from `start`
-    start: str = "{root.first_frame}"  # sound: the frame 0 ms lands on (a number or an expression)
+    start: Optional[int] = None      # sound: the frame 0 ms lands on (None: the script's first frame)
     width: Optional[float] = None    # the source's size in pixels (Tracks: y is flipped on it)
     height: Optional[float] = None
     scale: Tuple[float, float] = (1.0, 1.0)  # source pixels -> the Read's (a proxy's) pixels
@@ -85,7 +85,7 @@ def place(doc: Dict[str, Any], source: Dict[str, Any], name: str, out_dir: str =
         width, height = size
     scale = (size[0] / float(width), size[1] / float(height)) if size and width and height else (1.0, 1.0)
     return Place(name, nk.nuke_frame_shift(doc, read_first, offset, movie, source=source), is_sound(source),
-                 "{root.first_frame}" if start is None else str(int(start)), width, height, scale, out_dir,
+                 None if start is None else int(start), width, height, scale, out_dir,
                  colorspace, pixel_aspect, os.path.basename(str(source.get("path") or "")))
 
 
@@ -111,7 +111,7 @@ def _keyed(name: str, label: str, tip: str, keys: List[Tuple[int, int]], p: Plac
 def _start(p: Place) -> str:
     if not p.sound:
         return ""
-    value = "{%s}" % p.start if p.start.startswith("{") else p.start
+    value = "{{root.first_frame}}" if p.start is None else "%d" % p.start
     return _user(3, "start", "starts at", "the frame where the sound starts (0 ms)") + " start %s\n" % value
 
 
@@ -220,7 +220,8 @@ def markers(marks: List[Dict[str, Any]], ranges: List[Dict[str, Any]], p: Place,
                      open_keys, p)
             + _user(26, "rushes_list", "", flags="+STARTLINE T %s" % nk.quote("\n".join(lines))))
     name = p.name + "_markers"
-    return _node("NoOp", name, _label(head, lines, p), "", user, x), Node(name, "NoOp", head[len("rushes: "):])
+    return _node("NoOp", name, _label(head, lines, p), "", user, x), \
+        Node(name, "NoOp", "%s in %s" % (head[len("rushes: "):], name))
 
 
 def captions(items: List[Dict[str, Any]], p: Place, x: int = 0) -> Tuple[str, Node]:
@@ -256,7 +257,16 @@ def captions(items: List[Dict[str, Any]], p: Place, x: int = 0) -> Tuple[str, No
             % nk.quote("[value caption_[value caption]]"))
     name = p.name + "_captions"
     head = "rushes: %d caption(s)" % len(items)
-    return _node("Text2", name, _label(head, lines, p), body, user, x), Node(name, "Text2", head[len("rushes: "):])
+    return _node("Text2", name, _label(head, lines, p), body, user, x), \
+        Node(name, "Text2", "%s in %s" % (head[len("rushes: "):], name))
+
+
+def _starts(item: Dict[str, Any], p: Place) -> str:
+    """Where a Media item starts, in words: its Nuke frame, or a sound clock's start (+ ms)."""
+    if not p.sound:
+        return "frame %d" % (int(item["first"]) + p.shift)
+    at = "the start frame" if p.start is None else "frame %d" % p.start
+    return "%s + %d ms" % (at, int(item["first"])) if int(item["first"]) else at
 
 
 def _read_frames(item: Dict[str, Any], p: Place) -> Tuple[int, int, int]:
@@ -277,9 +287,8 @@ def media(item: Dict[str, Any], p: Place, x: int = 0, suffix: str = "") -> Tuple
     path = nk.nuke_path(p.out_dir, str(item["path"]))  # a relative path is in the output folder
     role = str(item["role"])
     name = "%s_%s%s" % (p.name, role, suffix)
-    if role == "audio":
-        label = "rushes: sound from %s" % (("frame %s" % p.start) if p.sound and not p.start.startswith("{")
-                                           else "the start")
+    if role == "audio":  # where it plays is AudioRead's own time range: the label says where it belongs
+        label = "rushes: sound; it starts on %s" % _starts(item, p)
         return _node("AudioRead", name, label, " file %s\n" % nk.quote(path), "", x, "0"), \
             [Node(name, "AudioRead", "sound in %s" % name)]
     if p.sound:

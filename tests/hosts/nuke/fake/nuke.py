@@ -300,6 +300,10 @@ class Format_Knob(Knob):
             return addFormat(f"{parts[0]} {parts[1]} {parts[6]} {parts[7]}")
         raise ValueError(f"{self._name}: no format named {value!r}")
 
+    def toScript(self, *args: Any, **kwargs: Any) -> str:
+        f = self._value
+        return f"{f._w} {f._h} 0 0 {f._w} {f._h} {f._pa:g} {f._name}"
+
 
 class Node(_MainThreadOnly):
     def __init__(self, cls: str = "NoOp", **knobs: Any):
