@@ -176,7 +176,7 @@ def _show(canvas: render.Canvas, status: dict, input_path: str, place_for) -> No
     block = result.get("annotations")
     if not isinstance(block, dict):
         raise ResolveActionError("the %s result has no annotations: the rushes worker is older than these scripts "
-                                 "(update rushes, then restart `rushes serve`)" % result.get("operator", "job's"))
+                                 "(update rushes, then restart `rushes serve`)" % canvas.operator)
     sets = [x for x in block.get("sets") or [] if isinstance(x, dict)]
     mine = [x for x in sets if _same((x.get("source") or {}).get("path"), input_path)]
     if not mine and len(sets) == 1:  # one source: the input, whatever the worker calls it (a sequence's pattern)

@@ -189,3 +189,64 @@ def test_an_operator_the_worker_does_not_have_is_one_line(worker, tmp_path):
     with pytest.raises(ResolveActionError, match=r"^params \['x'\] is not a set of operator parameters"):
         actions.run_operator(resolve, "detect.shots", ["x"], client=worker)
     assert timeline.GetMarkers() == {} and not (tmp_path / "out").exists()
+
+
+def test_the_run_operator_entry_offers_the_list_then_runs_the_one_chosen(worker, speech_wav, tmp_path, capsys):
+    """Workspace > Scripts > rushes > Run Operator in free Resolve 19.1 (no dialog): its settings section
+    chooses; without one, the numbered list goes to the Console."""
+    import runpy
+
+    from fake_resolve import DAVINCI
+    from rushes_resolve import menu
+
+    resolve, project, timeline = feature()
+    _dialogue(project, timeline, speech_wav, 0, 0)
+    settings = tmp_path / "rushes_settings.json"
+    base = {"state_dir": str(worker.state), "output_root": str(tmp_path / "out"), "open_panel": False}
+    settings.write_text(json.dumps(base), encoding="utf-8")
+    lines = []
+    offered = menu.run("run_operator", {"resolve": resolve}, str(settings), log=lines.append)
+    assert offered["out"] is None and "speech.vad" in offered["operators"] and timeline.GetMarkers() == {}
+    number = offered["operators"].index("speech.vad") + 1
+    assert lines[0].startswith("rushes: the rushes worker offers %d operator(s); choose one by name or number as "
+                               "\"operator\" in the \"run_operator\" section of rushes_settings.json" % len(offered["operators"]))
+    assert any(line.startswith("rushes: %2d. speech.vad: " % number) for line in lines)
+
+    settings.write_text(json.dumps(dict(base, run_operator={"operator": number, "params": {"pad": 0.1}})), encoding="utf-8")
+    summary = menu.run("run_operator", {"resolve": resolve}, str(settings), log=lines.append)
+    assert summary["operator"] == "speech.vad" and len(summary["markers"]["added"]) == 2
+    assert summary["out"] == str(tmp_path / "out" / "Feature" / "Edit" / "speech.vad")
+    (vad,) = job_results(Path(summary["out"]), "speech.json")
+    assert vad["params"]["pad"] == 0.1
+
+    runpy.run_path(str(DAVINCI / "scripts" / "rushes" / "Run Operator.py"), init_globals={"resolve": fake_resolve.Resolve()})
+    assert capsys.readouterr().out.endswith("rushes: no project is open in DaVinci Resolve\n")
+
+
+class _OldWorker(object):
+    """A worker from before contract v2: its results carry no annotations."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def operators(self):
+        return self.client.operators()
+
+    def submit(self, spec):
+        return "old"
+
+    def follow(self, job, wait=1.0):
+        return iter([{"seq": 1, "phase": "done", "fraction": 1.0}])
+
+    def status(self, job):
+        return {"state": "done", "result": {"out_dir": "/nowhere", "files": [],
+                                            "result": {"operator": "speech.vad", "kind": "SpeechRegions"}}}
+
+
+def test_a_result_without_annotations_is_one_line(worker, speech_wav, tmp_path):
+    resolve, project, timeline = feature()
+    _dialogue(project, timeline, speech_wav, 0, 0)
+    with pytest.raises(ResolveActionError, match=r"^the speech.vad result has no annotations: the rushes worker is "
+                                                 r"older than these scripts \(update rushes, then restart `rushes serve`\)$"):
+        actions.run_operator(resolve, "speech.vad", client=_OldWorker(worker), out=tmp_path / "old")
+    assert timeline.GetMarkers() == {} and timeline.GetTrackCount("subtitle") == 0
