@@ -117,6 +117,7 @@ class Canvas(object):
         self.media = []
         self.cuts = {}  # id(ClipUse) -> (ClipUse, marker frames): where the otio timeline cuts each clip
         self.tracks = {}  # "video"/"audio" -> the track rushes added for this run's media
+        self.imported = {}  # file -> the clip this run imported for it (two clips of one take share it)
         self.left_out = {}
 
     def skip(self, why: str, count: int = 1) -> None:
@@ -177,14 +178,16 @@ class Canvas(object):
         markers, clip_markers = self._place_markers()
         subtitles = self._place_captions()
         made = self._cut_timeline() if self.otio_timeline else {"timeline": None, "otio": None}
-        said = ["%d marker(s) added to %r" % (len(markers["added"]), self.s.clock.name)]
+        said = []
+        if any(markers.values()) or not (clip_markers or subtitles or self.media):
+            said.append("%d marker(s) added to %r" % (len(markers["added"]), self.s.clock.name))
         if clip_markers:
             said.append("%d clip marker(s)" % sum(1 for m in clip_markers if m["added"]))
         if subtitles:
             said.append("%d subtitle(s)%s" % (subtitles["count"], " on subtitle track %d" % subtitles["track"]
                                               if subtitles["track"] else " in %s" % subtitles["srt"]))
         if self.media:
-            said.append("%d clip(s) in the media pool" % sum(1 for m in self.media if m["clip"]))
+            said.append("%d clip(s) in the media pool" % len(self.imported))
         if made["timeline"]:
             said.append("timeline %r made" % made["timeline"])
         if self.left_out:
@@ -366,18 +369,20 @@ def media(c: Canvas, place: Place, data: dict, out_dir: str) -> None:
     if "#" in os.path.basename(path):  # a numbered sequence: Resolve imports it as one clip
         width = os.path.basename(path).count("#")
         target = {"FilePath": path.replace("#" * width, "%%0%dd" % width), "StartIndex": first, "EndIndex": last}
-    folder = folder_of(s.pool, place.media) if place.media is not None else bin_named(s.pool, c.bin)
-    imported = import_into(s.pool, folder, [target])
     shown = {"file": path, "role": role, "clip": None, "track": None, "record": None}
     c.media.append(shown)
-    if not imported:
-        s.log("rushes: Resolve did not import %s" % path)
-        return
-    item = imported[0]
-    if not item.SetClipColor(c.clip_color):
-        s.log("rushes: Resolve did not colour %r %s" % (item.GetName(), c.clip_color))
-    if place.media is not None:
-        rename(s, item, "%s %s" % (place.name, c.suffix))
+    item = c.imported.get(path)
+    if item is None:
+        folder = folder_of(s.pool, place.media) if place.media is not None else bin_named(s.pool, c.bin)
+        imported = import_into(s.pool, folder, [target])
+        if not imported:
+            s.log("rushes: Resolve did not import %s" % path)
+            return
+        item = c.imported[path] = imported[0]
+        if not item.SetClipColor(c.clip_color):
+            s.log("rushes: Resolve did not colour %r %s" % (item.GetName(), c.clip_color))
+        if place.media is not None:
+            rename(s, item, "%s %s" % (place.name, c.suffix))
     shown["clip"] = item.GetName()
     if c.place_media and place.record is not None:
         _append(c, place, item, role == "audio", first, last, shown)

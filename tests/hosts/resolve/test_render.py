@@ -179,6 +179,24 @@ def test_a_studio_kind_shows_in_resolve_with_no_host_change(worker, studio_opera
     assert summary["left_out"] == {} and resolve.studio_calls == []
 
 
+def test_a_take_used_twice_runs_once_and_shows_at_each_clip(worker, studio_operator, face_movie, tmp_path):
+    """studio.breakdown takes no frame range: one job for the take, its annotations at both clips that
+    play it, its matte imported once and placed above each."""
+    resolve, project, timeline = feature(version=(20, 2, 0))
+    take = pool_item(project, face_movie, "Plates")
+    first, second = cut_in(project, timeline, take, 0, 24, 0), cut_in(project, timeline, take, 0, 24, 30)
+    lines = []
+    summary = actions.run_operator(resolve, "studio.breakdown", client=worker, out=tmp_path / "bd", log=lines.append)
+    assert len(job_results(tmp_path / "bd", "breakdown.json")) == 1
+    assert sorted(int(f) for f in timeline.GetMarkers()) == [1, 2, 31, 32]  # the action and the key frame, twice
+    assert [list(clip.GetMarkers()) for clip in (first, second)] == [[0.0], [0.0]]
+    assert [c["start"] for c in summary["subtitles"]["cues"]] == [0, 30]
+    assert [c.GetName() for c in media_folder(project, "Plates").GetClipList()] == [
+        "C003 faces.mov", "C003 faces.mov studio.breakdown"]
+    assert [(i.start - 86400, i.duration) for i in timeline.GetItemListInTrack("video", 2)] == [(2, 1), (32, 1)]
+    assert "1 clip(s) in the media pool" in lines[-1] and "subtitle(s) on subtitle track 1" in lines[-1]
+
+
 def test_an_operator_the_worker_does_not_have_is_one_line(worker, tmp_path):
     resolve, project, timeline = feature()
     with pytest.raises(ResolveActionError, match=r"^the rushes worker has no operator 'detect.shot' \(it offers 1\. "
