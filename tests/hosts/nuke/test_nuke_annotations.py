@@ -26,7 +26,7 @@ from fixtures import studio
 from rushes.runner import run
 
 HOSTS = Path(__file__).resolve().parents[3] / "hosts" / "nuke"
-STUDIO_KNOBS = ("label", "name")  # what may differ between the plug-in's nodes and the .nk's: names
+NAMING_KNOBS = ("label", "name")  # what may differ between the plug-in's nodes and the .nk's: names
 
 
 def paste_file(path: Path, read) -> list:
@@ -38,7 +38,7 @@ def paste_file(path: Path, read) -> list:
 
 
 def knobs_of(node) -> dict:
-    return {name: knob.toScript() for name, knob in node.knobs().items() if name not in STUDIO_KNOBS}
+    return {name: knob.toScript() for name, knob in node.knobs().items() if name not in NAMING_KNOBS}
 
 
 def assert_same_nodes(made: list, farm: list, prefix: tuple[str, str]) -> None:

@@ -12,7 +12,7 @@ extrapolation, which is wrong after any gap).
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 # Nuke's clipboard header: `[stack 0]` is the node selected when pasting (each node that takes a
 # picture pushes it again: `push $cut_paste_input`)

@@ -78,8 +78,9 @@ def place(doc: Dict[str, Any], source: Dict[str, Any], name: str, out_dir: str =
           offset: int = 0, movie: Optional[bool] = None, size: Optional[Tuple[float, float]] = None,
           colorspace: str = "", pixel_aspect: float = 1.0, start: Optional[int] = None) -> Place:
     """How a set lands on a Read of its source: as Nuke sets one up (the .nk file), or on a given
-    Read (`read_first`: its origfirst, `offset`, `size`: its format when it differs from the
-    source's, a proxy; `start`: the frame a sound starts on, else the script's first frame)."""
+    Read (`read_first`: its origfirst, `offset`; `size`: its format, to which track positions are
+    scaled from the source's size (a proxy), and the size of a source that names none; `start`:
+    the frame a sound starts on, else the script's first frame)."""
     width, height = source.get("width"), source.get("height")
     if not (width and height) and size:
         width, height = size
