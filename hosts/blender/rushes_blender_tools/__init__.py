@@ -73,7 +73,8 @@ def build_zip(out_dir: Path, blender: tuple[str, str] | None) -> Path:
     folder.plan([name])
     with tempfile.TemporaryDirectory(prefix="rushes-blender-") as tmp:
         source = Path(tmp) / "rushes"
-        # the job client is a link into the core: the zip gets a real copy
+        # the host kit (rushes_hostkit) is a link to hosts/kit, its client a link into the core: the zip
+        # gets real copies
         shutil.copytree(EXTENSION, source, symlinks=False, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         if kind == "bpy":
             tool = _bpy_tool(path)

@@ -8,7 +8,7 @@ import re
 from fractions import Fraction
 
 from . import frames
-from . import rushes_client
+from .rushes_hostkit import client as rushes_client
 
 MIN_VERSION = (18, 5)  # Timeline.AddTrack, DeleteTrack, DeleteClips and GetIsTrackEnabled arrived in 18.5
 # The calls rushes makes that are newer than MIN_VERSION: the first release whose scripting README lists

@@ -11,7 +11,7 @@ import traceback
 import webbrowser
 
 from . import actions
-from . import rushes_client
+from .rushes_hostkit import client as rushes_client
 from .context import ResolveActionError
 
 HERE = os.path.dirname(os.path.abspath(__file__))

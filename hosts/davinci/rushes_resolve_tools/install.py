@@ -1,5 +1,6 @@
 """`rushes hosts install|uninstall resolve`: the Workspace > Scripts entries, the rushes_resolve package and
-the job client, copied into the per-user (or all-users) Resolve Scripts folder of this OS, and taken away again.
+the host kit in it (the job client and what every host shares), copied into the per-user (or all-users)
+Resolve Scripts folder of this OS, and taken away again.
 
 Two folders there are rushes' own: ``Utility/rushes`` (the menu entries) and ``rushes_lib`` (the package
 and the user's settings). Each records what install wrote in it (rushes.hosts.plan_install), so a
@@ -78,9 +79,7 @@ def install(scripts: Path, executable: str | None = None) -> dict:
     """Copy everything into `scripts` (a Resolve Scripts folder); returns what went where."""
     package, menu = _sources()
     lib, entries = scripts / LIB, scripts / MENU / "rushes"
-    # read_bytes follows links: rushes_client.py is a link to rushes' own job client in the source tree
-    code = {f"rushes_resolve/{p.relative_to(package).as_posix()}": p.read_bytes() for p in sorted(package.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    code = {f"rushes_resolve/{p.relative_to(package).as_posix()}": p.read_bytes() for p in _walk(package)}
     for folder in (lib, entries):  # a folder rushes did not make is refused before its files are read
         Installed.read(folder, BY)
     earlier = read_settings(lib / SETTINGS)
@@ -95,6 +94,17 @@ def install(scripts: Path, executable: str | None = None) -> dict:
         plan.apply()
     return {"scripts": scripts, "entries": [entries / n for n in menus], "lib": lib, "settings": lib / SETTINGS,
             "kept_settings": earlier is not None}
+
+
+def _walk(folder: Path) -> list[Path]:
+    """The files under `folder`, links followed: in the source tree rushes_resolve/rushes_hostkit is a
+    link to the host kit (hosts/kit/rushes_hostkit), which Path.rglob would not enter; the copy gets
+    its files."""
+    found = []
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found += [Path(top) / n for n in sorted(names) if not n.endswith(".pyc")]
+    return found
 
 
 def uninstall(scripts: Path) -> dict:

@@ -1,8 +1,8 @@
 """`rushes hosts install|uninstall nuke`: copy the Nuke plug-in folder and load it from ~/.nuke/init.py
 with one line; take exactly that away again.
 
-The plug-in folder (hosts/nuke/plugin) links to the job client and the .nk writer of this source
-tree; the copy resolves those links, so it works on its own (also on Windows, where links in a
+The plug-in folder (hosts/nuke/plugin) links to the host kit (hosts/kit/rushes_hostkit: the job
+client and what every host shares) of this source tree; the copy resolves those links, so it works on its own (also on Windows, where links in a
 checkout are often plain text files) and keeps working while the source tree changes. The copy
 gets a ``rushes_settings.json`` naming the ``rushes`` executable of this installation, so Nuke
 can start a worker when none is running.
@@ -70,12 +70,21 @@ def rushes_executable(configured: str | None) -> str | None:
 def plugin_files(source: Path, executable: str | None, dest: Path) -> dict[str, bytes]:
     """The copy's files (relative path -> bytes), links resolved, with its rushes_settings.json
     (naming `executable`; other values a user set in an earlier copy's file are kept)."""
-    files = {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*"))
-             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    files = {path.relative_to(source).as_posix(): path.read_bytes() for path in _walk(source)}
     settings = {"executable": None, "state_dir": None, **(read_settings(dest / SETTINGS) or {})}
     settings["executable"] = executable
     files[SETTINGS] = (json.dumps(settings, indent=1) + "\n").encode("utf-8")
     return files
+
+
+def _walk(folder: Path) -> list[Path]:
+    """The files under `folder`, links followed: the host kit (rushes_nuke/rushes_hostkit) is a link
+    to hosts/kit/rushes_hostkit in a source tree, which Path.rglob would not enter."""
+    found = []
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found += [Path(top) / n for n in sorted(names) if not n.endswith(".pyc")]
+    return found
 
 
 def plugin_line(dest: Path) -> str:

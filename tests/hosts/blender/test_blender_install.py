@@ -13,16 +13,19 @@ from pathlib import Path
 import pytest
 
 from fixtures.files import immutable
+from fixtures.hostkit import kit_files
 
 RUSHES = str(Path(sys.executable).with_name("rushes"))
 
 
-def test_zip_holds_the_extension_with_a_real_job_client(extension_zip):
+def test_zip_holds_the_extension_with_a_real_host_kit(extension_zip):
     with zipfile.ZipFile(extension_zip) as z:
         names = set(z.namelist())
         manifest = tomllib.loads(z.read("blender_manifest.toml").decode())
-        client = z.read("rushes_client.py").decode()
-    assert {"__init__.py", "link.py", "jobs.py", "ops.py", "mapping.py", "rushes_client.py"} <= names
+        client = z.read("rushes_hostkit/client.py").decode()
+        kit = {n[len("rushes_hostkit/"):]: z.read(n) for n in names if n.startswith("rushes_hostkit/") and not n.endswith("/")}
+    assert {"__init__.py", "link.py", "jobs.py", "ops.py", "mapping.py", "render.py"} <= names
+    assert kit == kit_files()  # the whole kit, byte for byte
     assert not any("__pycache__" in n for n in names)
     assert manifest["id"] == "rushes" and manifest["schema_version"] == "1.0.0"
     assert manifest["blender_version_min"] == "4.2.0" and set(manifest["permissions"]) == {"files", "network"}
@@ -38,7 +41,8 @@ def test_install_into_the_blender_found(blender_python, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "installed and enabled" in done.stdout
     installed = user / "extensions" / "user_default" / "rushes"
-    assert (installed / "blender_manifest.toml").is_file() and not (installed / "rushes_client.py").is_symlink()
+    assert (installed / "blender_manifest.toml").is_file() and (installed / "rushes_hostkit").is_dir()
+    assert not any(p.is_symlink() for p in installed.rglob("*"))
     # enabled for the next start: the saved preferences name the add-on
     check = subprocess.run([str(blender_python), "-c", "import bpy; bpy.ops.wm.read_userpref(); print('bl_ext.user_default.rushes' in "
                             "bpy.context.preferences.addons)"], capture_output=True, text=True, env=env)

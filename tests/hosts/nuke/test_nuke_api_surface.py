@@ -150,9 +150,9 @@ def test_the_plugin_folder_is_standard_library_python_3_9():
             else:
                 continue
             assert set(roots) <= allowed, f"{path}: imports {roots}"
-    client = PLUGIN / "rushes_nuke" / "rushes_client.py"
-    assert client.is_symlink() and not os.path.isabs(os.readlink(client))
-    assert client.resolve() == (PLUGIN.parents[2] / "core" / "rushes" / "jobs" / "client.py").resolve()
+    kit = PLUGIN / "rushes_nuke" / "rushes_hostkit"
+    assert kit.is_symlink() and not os.path.isabs(os.readlink(kit))
+    assert kit.resolve() == (PLUGIN.parents[1] / "kit" / "rushes_hostkit").resolve()
 
 
 def test_the_plugin_imports_under_isolated_python_with_only_the_fake(tmp_path):
@@ -171,7 +171,7 @@ def test_mypy_against_types_nuke():
     mypy = pytest.importorskip("mypy.api", reason="mypy is not installed in this environment")
     # the job client is the core's own file (checked with the core); mypy 2 checks 3.10 at the oldest,
     # 3.9 syntax is checked above
-    files = [str(p) for p in plugin_files() if p.name != "rushes_client.py"]
+    files = [str(p) for p in plugin_files()]
     out, err, status = mypy.run(["--python-version", "3.10", "--ignore-missing-imports", "--no-error-summary",
                                  "--follow-imports", "silent", *files])
     assert status == 0, out + err

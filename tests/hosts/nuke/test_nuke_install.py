@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from fixtures.files import immutable, state
+from fixtures.hostkit import kit_files
 
 FAKE = Path(__file__).resolve().parent / "fake"
 CLIENT = Path(__file__).resolve().parents[3] / "core" / "rushes" / "jobs" / "client.py"
@@ -33,8 +34,9 @@ def test_install_copies_the_plugin_and_adds_one_line_to_init_py(tmp_path):
     assert lines[:2] == ["import nuke", "nuke.pluginAddPath('/studio/tools')"]  # the user's lines kept
     ours = [line for line in lines if "rushes hosts install nuke" in line]
     assert ours == [f"import nuke; nuke.pluginAddPath({str(dest)!r})  # rushes plug-in (rushes hosts install nuke)"]
-    copied = dest / "rushes_nuke" / "rushes_client.py"
+    copied = dest / "rushes_nuke" / "rushes_hostkit" / "client.py"
     assert not copied.is_symlink() and copied.read_text() == CLIENT.read_text()
+    assert kit_files(dest / "rushes_nuke" / "rushes_hostkit") == kit_files()  # the whole kit, byte for byte
     assert not any(p.is_symlink() for p in dest.rglob("*"))
     settings = json.loads((dest / "rushes_settings.json").read_text())
     assert Path(settings["executable"]).name == "rushes" and Path(settings["executable"]).is_file()

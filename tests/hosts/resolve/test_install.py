@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fake_resolve import DAVINCI, Resolve
 from fixtures.files import state
+from fixtures.hostkit import kit_files
 from rushes_resolve_tools.install import scripts_folder
 
 ENTRIES = {"Markers at Cuts.py", "Subtitles.py", "Scratch Voice.py", "Upscale Clips.py", "Anonymize Clips.py",
@@ -58,9 +59,11 @@ def test_install_then_update(tmp_path, capsys):
     entries = scripts / "Utility" / "rushes"
     lib = scripts / "rushes_lib"
     assert {p.name for p in entries.iterdir()} == ENTRIES | {".rushes-installed"}
-    client = lib / "rushes_resolve" / "rushes_client.py"
+    client = lib / "rushes_resolve" / "rushes_hostkit" / "client.py"
     assert not client.is_symlink() and filecmp.cmp(client, DAVINCI.parents[1] / "core" / "rushes" / "jobs" / "client.py",
                                                    shallow=False)
+    assert kit_files(lib / "rushes_resolve" / "rushes_hostkit") == kit_files()  # the whole kit, byte for byte
+    assert not any(p.is_symlink() for p in lib.rglob("*"))
     assert f"LIB = {str(lib)!r}" in (entries / "Subtitles.py").read_text(encoding="utf-8")
     settings = json.loads((lib / "rushes_settings.json").read_text(encoding="utf-8"))
     assert settings["rushes_executable"] and Path(settings["rushes_executable"]).name.startswith("rushes")

@@ -9,7 +9,8 @@ import pytest
 
 from fake_resolve import Resolve
 from fixtures.worker import serving
-from rushes_resolve import menu, rushes_client
+from rushes_resolve import menu
+from rushes_resolve.rushes_hostkit import client as rushes_client
 from test_actions import cut_in, feature, pool_item
 
 

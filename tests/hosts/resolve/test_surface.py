@@ -67,7 +67,7 @@ def calls_in(path: Path) -> set[str]:
 
 def test_every_resolve_call_of_the_actions_is_real_api_and_faked():
     api = {m for methods in STUB.values() for m in methods}
-    made = set().union(*(calls_in(p) for p in RESOLVE_SIDE if p.name != "rushes_client.py"))
+    made = set().union(*(calls_in(p) for p in RESOLVE_SIDE))
     # our own classes, and Fusion's app.GetResolve() which the menu tries first (Fusion is outside these stubs)
     ours = {"ResolveActionError", "TimelineClock", "ClipUse", "Worker", "Edition", "WorkerClient", "GetResolve", "Canvas",
             "Place"}
@@ -80,7 +80,8 @@ def test_every_resolve_call_of_the_actions_is_real_api_and_faked():
     assert not made & studio_only
 
 
-@pytest.mark.parametrize("path", RESOLVE_SIDE + [DAVINCI / "rushes_resolve" / "rushes_client.py"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", RESOLVE_SIDE + sorted((DAVINCI / "rushes_resolve" / "rushes_hostkit").glob("*.py")),
+                         ids=lambda p: p.parent.name + "/" + p.name)
 def test_resolve_side_files_run_on_python_3_8_and_write_utf8(path):
     text = path.read_text(encoding="utf-8")
     tree = ast.parse(text, feature_version=(3, 8))
@@ -144,7 +145,7 @@ def test_calls_newer_than_the_oldest_supported_release_are_gated():
             listed = next(v for v, overloads in API["parameters"][key].items() if any(extra in o for o in overloads))
         assert release(listed) == version, (call, listed)
         assert version > MIN_VERSION + (0,) and what, call
-    made = set().union(*(calls_in(p) for p in RESOLVE_SIDE if p.name != "rushes_client.py"))
+    made = set().union(*(calls_in(p) for p in RESOLVE_SIDE))
     gated = {call.partition("(")[0].split(".")[1] for call in API_NEEDS}
     for method in made:
         firsts = [release(API["since"][c + "." + method]) for c in CLASSES if c + "." + method in API["since"]]

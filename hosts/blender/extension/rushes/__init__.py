@@ -12,7 +12,8 @@ from typing import Any
 
 import bpy
 
-from . import jobs, link, ops, rushes_client
+from . import jobs, link, ops
+from .rushes_hostkit import client as rushes_client
 
 
 # what the preferences say of the operators offered (ops.source())

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from .rushes_client import WorkerClient, WorkerError
+from .rushes_hostkit.client import WorkerClient, WorkerError
 
 
 class Job:

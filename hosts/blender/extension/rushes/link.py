@@ -16,8 +16,8 @@ import tempfile
 import threading
 from typing import Any
 
-from . import rushes_client
-from .rushes_client import WorkerClient, WorkerError, WorkerProcess
+from .rushes_hostkit import client as rushes_client
+from .rushes_hostkit.client import WorkerClient, WorkerError, WorkerProcess
 
 MODES = (("AUTO", "Automatic", "In Blender when rushes can be imported here, otherwise the local worker"),
          ("IN_PROCESS", "In Blender", "Import rushes into Blender's Python and run jobs on its threads"),

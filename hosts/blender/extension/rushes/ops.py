@@ -23,7 +23,7 @@ from typing import Any
 import bpy
 
 from . import jobs, link, mapping, render
-from .rushes_client import WorkerError
+from .rushes_hostkit.client import WorkerError
 
 PREFIX = "RUSHES_OT_gen_"
 SHIPPED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "builtin_operators.json")

@@ -13,7 +13,7 @@ import os
 import threading
 from typing import Any, Dict, List, Optional
 
-from . import rushes_client as client
+from .rushes_hostkit import client
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INSTALLED_SETTINGS = os.path.join(PLUGIN_DIR, "rushes_settings.json")

@@ -15,7 +15,7 @@ import nuke
 
 from . import apply, panel, reads
 from .connection import PluginError, connect
-from .rushes_client import FINAL, WorkerError
+from .rushes_hostkit.client import FINAL, WorkerError
 
 POLL = 1.0          # seconds per events long-poll: how soon a click on Cancel is seen
 STATUS_EVERY = 0.25  # seconds between status line updates

@@ -44,7 +44,8 @@ args = arguments()
 extensions = bpy.utils.user_resource("EXTENSIONS")
 observed: dict = {"before_install": sorted(os.listdir(extensions)) if os.path.isdir(extensions) else []}
 install(args)
-from bl_ext.user_default.rushes import link, ops, rushes_client  # noqa: E402
+from bl_ext.user_default.rushes import link, ops  # noqa: E402
+from bl_ext.user_default.rushes.rushes_hostkit import client as rushes_client  # noqa: E402
 
 observed["first"] = look()
 # running one: it is a real operator, and says in one line why nothing can run yet

@@ -1,1 +1,0 @@
-../../../../core/rushes/jobs/client.py

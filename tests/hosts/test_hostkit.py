@@ -1,0 +1,119 @@
+"""The host kit (hosts/kit/rushes_hostkit): one copy of what every host shares, standard library only,
+held by each host package as a link in the source tree and as a real copy in what install writes
+(those copies are compared with the kit in each host's install test)."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures.hostkit import KIT, kit_files
+from fixtures.worker import serving
+
+HOSTS = KIT.parents[1]
+PACKAGES = [HOSTS / "blender" / "extension" / "rushes", HOSTS / "nuke" / "plugin" / "rushes_nuke",
+            HOSTS / "davinci" / "rushes_resolve"]
+if str(KIT.parent) not in sys.path:
+    sys.path.insert(0, str(KIT.parent))
+
+from rushes_hostkit import cache, jobs, params  # noqa: E402
+from rushes_hostkit.client import WorkerClient  # noqa: E402
+
+
+def test_the_kit_imports_only_the_standard_library_and_itself():
+    for name, data in kit_files().items():
+        tree = ast.parse(data.decode("utf-8"), feature_version=(3, 8))  # Resolve 18.5's oldest Python
+        assert (ast.get_docstring(tree) or "").strip(), f"{name}: no docstring saying what it is for"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                roots = {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                roots = {(node.module or "").split(".")[0]}
+            else:
+                continue  # relative: the kit itself
+            assert roots <= set(sys.stdlib_module_names), f"{name}: imports {roots - set(sys.stdlib_module_names)}"
+
+
+def test_the_kit_runs_in_a_python_with_no_site_packages(tmp_path):
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import rushes_hostkit.jobs, rushes_hostkit.params, "
+            "rushes_hostkit.cache, rushes_hostkit.client;"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rushes', 'numpy', 'torch')))")
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(KIT.parent)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.parent.name)
+def test_each_host_package_holds_the_kit_as_a_link_and_no_copy_of_its_own(package):
+    link = package / "rushes_hostkit"
+    assert link.is_symlink() and not os.path.isabs(os.readlink(link))
+    assert link.resolve() == KIT.resolve()
+    assert kit_files(link) == kit_files()
+    assert not (package / "rushes_client.py").exists()  # the job client is the kit's, nowhere else
+    # the core's client is the kit's client: one file
+    assert (KIT / "client.py").resolve() == (HOSTS.parent / "core" / "rushes" / "jobs" / "client.py").resolve()
+
+
+def test_enabled_if_holds_as_the_core_decides_for_every_operator_parameter():
+    from rushes.operators import discover
+
+    checked = 0
+    for op in discover().values():
+        by_name = {p.name: p for p in op.params}
+        for p in op.params:
+            if p.enabled_if is None:
+                continue
+            other = by_name[p.enabled_if[0]]
+            described = p.to_json()
+            values = list(other.choices or ()) or ([True, False] if other.type is bool else [other.default])
+            for value in values:
+                core = p.enabled({other.name: value})
+                assert params.applies(described, {other.name: value}) is core, (op.name, p.name, value)
+                # a host widget holding the value as text (Blender's enum properties) gets the same answer
+                assert params.applies(described, {other.name: str(value)}) is core, (op.name, p.name, value)
+                checked += 1
+    assert checked >= 10
+
+
+def test_enabled_if_conditions_by_hand():
+    on = {"param": "mode", "op": "in", "value": ["blur", "pixelate"]}
+    assert params.holds(on, {"mode": "blur"}) and not params.holds(on, {"mode": "none"})
+    assert params.holds({**on, "op": "not in"}, {"mode": "none"}) and not params.holds({**on, "op": "not in"}, {"mode": "blur"})
+    assert params.holds({"param": "n", "op": "!=", "value": 2}, {"n": 3}) and not params.holds({"param": "n", "op": "!=", "value": 2}, {"n": "2"})
+    assert params.holds(None, {}) and params.holds({"param": "n", "op": "~", "value": 1}, {"n": 2})  # unknown: shown
+
+
+def test_the_operator_cache_round_trip_and_what_it_does_with_a_bad_file(tmp_path):
+    path = tmp_path / "user" / "operators.json"
+    described = {"schema_version": 1, "operators": [{"name": "studio.breakdown", "params": []}]}
+    assert cache.save(str(path), described)
+    assert json.loads(path.read_text(encoding="utf-8")) == described
+    assert cache.load(str(path)) == described["operators"]
+    assert [p.name for p in path.parent.iterdir()] == ["operators.json"]  # nothing left beside it
+    for bad in ("{", '{"operators": 3}', '[1]', '{"operators": [1, {"no": "name"}]}', "[" * 100000):
+        path.write_text(bad, encoding="utf-8")
+        assert cache.load(str(path)) == []
+    assert cache.load(str(tmp_path / "missing.json")) == []
+    blocked = tmp_path / "file"
+    blocked.write_text("mine", encoding="utf-8")
+    assert not cache.save(str(blocked / "operators.json"), described)  # its folder is a file: not written
+    assert blocked.read_text(encoding="utf-8") == "mine"
+
+
+def test_following_a_job_to_its_end(tmp_path, store):
+    with serving(tmp_path / "state", allowed_roots=[tmp_path], models=store):
+        client = WorkerClient.from_state(tmp_path / "state")
+        notes = tmp_path / "notes.mov"
+        notes.write_text("not a movie", encoding="utf-8")  # passes the worker's checks, fails when it is read
+        seen: list = []
+        final = jobs.follow(client, client.submit({"operator": "detect.shots", "input": str(notes),
+                                                   "out": str(tmp_path / "out")}), progress=seen.append, wait=0.5)
+        assert final["state"] == "failed" and "notes.mov" in jobs.reason(final)
+        assert seen and seen[-1]["phase"] == "failed" and not jobs.running(seen[-1])
+        assert all(jobs.running(e) for e in seen[:-1])
+    assert jobs.reason({"state": "cancelled"}) == "cancelled"
