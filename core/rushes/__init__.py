@@ -5,8 +5,7 @@ from .errors import (Cancelled, MediaError, MissingFramesError, ModelError, Outp
                      RushesError, UnknownOperatorError)
 from .operators import Context, Operator, Param, discover, get_operator
 from .results import Cuts, Shot
-
-__version__ = "0.1.0"
+from .version import __version__  # noqa: F401 (rushes.__version__)
 
 __all__ = [
     "Cancelled", "Context", "Cuts", "MediaError", "MissingFramesError", "ModelError", "Operator",

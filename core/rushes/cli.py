@@ -335,7 +335,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .version import __version__
 
     parser = argparse.ArgumentParser(prog="rushes", description="AI operators for film post-production")
     parser.add_argument("--version", action="version", version=f"rushes {__version__}")
@@ -490,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         print("rushes: output closed early (broken pipe)", file=sys.stderr)
         return 2
     except Exception as exc:  # an internal error: one line, the traceback only on request
-        from .outputs import USER_FIXABLE, os_problem
+        from .files import USER_FIXABLE, os_problem
 
         if isinstance(exc, OSError) and exc.errno in USER_FIXABLE:  # a full disk, a name too long, permissions
             where = f"{exc.filename}: " if exc.filename else ""

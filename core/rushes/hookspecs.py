@@ -2,16 +2,12 @@
 
 A package adds operators by exposing a module under the ``rushes`` entry point group that
 implements ``rushes_operators``; the built-in operators register exactly the same way
-(see ``rushes.builtin``).
+(see ``rushes.builtin``). This module imports nothing of rushes: the types the hooks return are
+named in their docstrings, so every layer may read the contract without an import circle.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pluggy
-
-if TYPE_CHECKING:
-    from .hosts import HostTools
 
 hookspec = pluggy.HookspecMarker("rushes")
 hookimpl = pluggy.HookimplMarker("rushes")
@@ -61,7 +57,7 @@ def rushes_model_manifests() -> list[str]:
 
 
 @hookspec
-def rushes_hosts() -> list[HostTools]:
+def rushes_hosts() -> list[object]:
     """Return the host-side tools this plug-in adds, one ``rushes.hosts.HostTools`` per host: the
     host's name, a one-line summary and its verbs (``HostCommand``: name, help,
     ``arguments(parser)`` adding its argparse arguments, ``run(args) -> exit status``).

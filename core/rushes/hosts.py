@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import OutputError, ParameterError
-from .outputs import _umask, atomic_path, os_problem, sha256_file
+from .files import atomic_path, os_problem, sha256_file
+from .files import current_umask as _umask
 
 
 def _no_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +70,7 @@ class HostTools:
 
 def host_tools() -> dict[str, HostTools]:
     """Every host's tools from every package registered under the ``rushes`` entry point group."""
-    from .operators import plugin_manager
+    from .plugins import plugin_manager
 
     found: dict[str, HostTools] = {}
     for batch in plugin_manager().hook.rushes_hosts():

@@ -1,17 +1,18 @@
-"""The operator contract: parameter schema, run context, and discovery through pluggy."""
+"""The operator contract: parameter schema, run context, and the operators the plug-ins add."""
 from __future__ import annotations
 
-import sys
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Mapping
 
-import pluggy
-
-from . import hookspecs
 from .errors import Cancelled, ParameterError, UnknownOperatorError
+# Input kinds and discovery live one layer down (rushes.kinds, rushes.plugins), so media, models
+# and interchange need not import this module; re-exported here for plug-ins that import them from it.
+from .kinds import INPUT_KINDS
+from .plugins import derived, plugin_manager, reset_discovery  # noqa: F401 (re-exported)
+from .version import __version__
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -27,17 +28,6 @@ SCHEMA_VERSION = 1  # of `rushes ops --json`, /v1/ops and result JSON; see docs/
 # What a host shows for a parameter. Inferred from the type and choices unless a Param says.
 WIDGETS = ("int", "float", "bool", "choice", "path", "colorspace", "language", "text")
 CONDITIONS = ("==", "!=", "in", "not in")
-
-# Input kinds an operator may accept, and the file extensions a host's file browser should offer.
-INPUT_KINDS: dict[str, tuple[str, ...]] = {
-    "movie": (".mov", ".mp4", ".m4v", ".mxf", ".mkv", ".avi", ".webm", ".mts"),
-    "sequence": (".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".cin", ".hdr"),
-    "image": (".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".bmp", ".hdr", ".cin"),
-    "audio": (".wav", ".bwf", ".aif", ".aiff", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus"),
-    "text": (".txt", ".fountain"),
-    "edit": (".otio",),  # an edit whose clips name their media and source ranges
-}
-
 
 @dataclass(frozen=True)
 class Param:
@@ -333,38 +323,11 @@ class Operator:
 
 def describe_all() -> dict[str, Any]:
     """`rushes ops --json` and /v1/ops: every operator's description, with the schema version."""
-    from . import __version__
-
     return {"schema_version": SCHEMA_VERSION, "rushes_version": __version__,
             "operators": [op.describe() for op in discover().values()]}
 
 
-@lru_cache(maxsize=1)
-def plugin_manager() -> pluggy.PluginManager:
-    """Every package registered under the ``rushes`` entry point group, loaded once per process.
-
-    Scanning the installed distributions is the slow part of listing operators, and every host
-    asks often; ``reset_discovery()`` builds it again.
-    """
-    pm = pluggy.PluginManager("rushes")
-    pm.add_hookspecs(hookspecs)
-    pm.load_setuptools_entrypoints("rushes")
-    return pm
-
-
-def reset_discovery() -> None:
-    """Forget the loaded plug-ins, so the next discovery sees packages installed since.
-
-    For tests that add a plug-in distribution at run time, and long-running processes that
-    want to pick up a newly installed package.
-    """
-    plugin_manager.cache_clear()
-    _operators.cache_clear()
-    interchange = sys.modules.get("rushes.interchange")  # only if imported: its registry derives from ours
-    if interchange is not None:
-        interchange.kinds.cache_clear()
-
-
+@derived
 @lru_cache(maxsize=1)
 def _operators() -> Mapping[str, type[Operator]]:
     found: dict[str, type[Operator]] = {}

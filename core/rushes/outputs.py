@@ -22,13 +22,10 @@ The rules, for every operator (plug-ins too, through `Context.output`):
 """
 from __future__ import annotations
 
-import errno
-import hashlib
 import json
 import os
 import signal
 import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -38,56 +35,15 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import OutputError
+# whole-or-absent writes, hashes and OS errors live one layer down (rushes.files); re-exported for
+# the callers and plug-ins that import them from here
+from .files import USER_FIXABLE, atomic_path, os_problem, sha256_file  # noqa: F401 (re-exported)
+from .files import current_umask as _umask
+from .kinds import INPUT_KINDS  # the extensions of each kind of media, in one place
 
 META = ".rushes"
 MANIFEST = "manifest.jsonl"
 HOST = socket.gethostname()
-# errors a user can fix (free space, shorten a name, fix permissions): one line, exit 2
-USER_FIXABLE = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file too large",
-                errno.ENAMETOOLONG: "file name too long", errno.EROFS: "read-only file system",
-                errno.EACCES: "permission denied", errno.EPERM: "not permitted", errno.ENOTDIR: "not a folder",
-                errno.EISDIR: "is a folder", errno.EIO: "input/output error"}
-
-
-def os_problem(exc: OSError) -> str:
-    """A short, user-facing description of an OSError."""
-    return USER_FIXABLE.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-@contextmanager
-def atomic_path(target: str | Path, tmp_dir: str | Path | None = None) -> Iterator[Path]:
-    """Yield a temporary path; once the body succeeds it is renamed onto `target` in one step.
-
-    For files outside output folders (the model cache, worker state); output folders use
-    `OutputFolder.write`, which also records what it wrote.
-    """
-    target = Path(target)
-    fd, tmp = tempfile.mkstemp(dir=tmp_dir or target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results get the user's usual mode
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write ({os_problem(exc)})", target) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @contextmanager
@@ -584,8 +540,6 @@ def describe_outputs(names: Iterable[str]) -> list[dict[str, Any]]:
     and, for sequences, `frame_range` [start, end) and any `missing` frames inside it.
     """
     import re
-
-    from .operators import INPUT_KINDS  # the extensions of each kind of media, in one place
 
     singles: list[dict[str, Any]] = []
     sequences: dict[tuple[str, str, int], list[int]] = {}

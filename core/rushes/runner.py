@@ -159,9 +159,9 @@ def describe_media(media: Any, spec: Any = None) -> dict[str, Any]:
 def run_envelope(cls: type, values: dict[str, Any], models: dict[str, list[str]], media: Any,
                  spec: Any, files: list[str]) -> dict[str, Any]:
     """What every result JSON carries on top (docs/contract.md): who made it, how, from what, and where."""
-    from . import __version__
     from .operators import SCHEMA_VERSION
     from .outputs import describe_outputs
+    from .version import __version__
 
     return {"schema_version": SCHEMA_VERSION, "rushes_version": __version__, "operator": cls.name,
             "params": values, "models": [{"id": mid, "artifact_sha256": shas} for mid, shas in sorted(models.items())],

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import RushesError
+from ..plugins import derived
 
 Writer = Callable[[Any], str]
 EVERY_KIND = "*"  # the kind a writer names to be written for every result kind (e.g. from its annotations)
@@ -41,10 +42,11 @@ class ResultKind:
         return found
 
 
+@derived  # forgotten with the plug-ins (reset_discovery)
 @lru_cache(maxsize=1)
 def kinds() -> dict[str, ResultKind]:
     """Every result kind from every installed package (built once per process)."""
-    from ..operators import plugin_manager
+    from ..plugins import plugin_manager
 
     hook = plugin_manager().hook
     found: dict[str, ResultKind] = {}

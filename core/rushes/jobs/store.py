@@ -78,7 +78,7 @@ class Unrunnable(Exception):
 
 
 def _dump_spec(spec: JobSpec) -> str:
-    from .. import __version__
+    from ..version import __version__
 
     return json.dumps({"schema_version": SPEC_SCHEMA, "rushes_version": __version__, **spec.to_json()})
 

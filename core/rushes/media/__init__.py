@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import MediaError
-from ..operators import INPUT_KINDS
+from ..kinds import INPUT_KINDS
 from .files import check_input_file  # noqa: F401 (re-exported)
 from .audio import AudioInfo, AudioSource, open_audio, probe_audio, read_audio
 from .movie import Movie, MovieInfo, encode_movie, probe

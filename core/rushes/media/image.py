@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MediaError, OutputError
-from ..outputs import atomic_path
+from ..files import atomic_path
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

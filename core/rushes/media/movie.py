@@ -211,7 +211,7 @@ def encode_movie(frames: Iterator[np.ndarray], target: Path, rate: Fraction, cod
     """
     from contextlib import nullcontext
 
-    from ..outputs import atomic_path
+    from ..files import atomic_path
 
     settings = {"prores": ("prores_ks", "yuv422p10le", {"profile": "3"}),
                 "h264": ("libx264", "yuv420p", {"crf": "16", "preset": "medium"})}[codec]

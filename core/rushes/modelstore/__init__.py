@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import ModelError
-from ..outputs import sha256_file
+from ..files import sha256_file
 
 WHEELHOUSE_ENV = "RUSHES_WHEELHOUSE"
 CACHE_ENV = "RUSHES_CACHE"
@@ -88,7 +88,7 @@ class Manifest:
 
 def manifests() -> dict[str, Manifest]:
     """rushes' own model manifests, and those plug-ins add through `rushes_model_manifests`."""
-    from ..operators import plugin_manager
+    from ..plugins import plugin_manager
 
     folders = [resources.files("rushes.manifests")]
     for batch in plugin_manager().hook.rushes_model_manifests():
@@ -194,7 +194,7 @@ class ModelStore:
         try:
             return self._build(m, progress or _quiet)
         except OSError as exc:
-            from ..outputs import os_problem
+            from ..files import os_problem
 
             raise ModelError(f"model cache unusable ({os_problem(exc)}); set {CACHE_ENV} to a writable folder",
                              self.cache_dir) from None

@@ -202,7 +202,7 @@ class Publication:
                 files.append({"path": name, "size": target.stat().st_size, "sha256": sha256_file(target),
                               "step": name.split("/", 1)[0]})
             number = next_number(plate_dir)
-            from .. import __version__
+            from ..version import __version__
 
             manifest = {"schema_version": SCHEMA_VERSION, "rushes_version": __version__, "plate": plate["name"],
                         "version": number, "source": plate["path"],

@@ -114,7 +114,7 @@ class Report:
         return "failed" if self.failed else "passed"
 
     def to_json(self) -> dict[str, Any]:
-        from .. import __version__
+        from ..version import __version__
 
         return {"schema_version": 1, "rushes_version": __version__, "status": self.status, "root": self.root,
                 "backend": self.backend, "seconds": round(self.seconds, 2), "repaired": self.repaired,
