@@ -14,7 +14,6 @@ With `wait=True` (scripts, background mode, tests) it runs the job to the end be
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from fractions import Fraction
@@ -23,6 +22,7 @@ from typing import Any
 import bpy
 
 from . import jobs, link, mapping, render
+from .rushes_hostkit import cache, params
 from .rushes_hostkit.client import WorkerError
 
 PREFIX = "RUSHES_OT_gen_"
@@ -96,15 +96,8 @@ def param_values(op: Any, params: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _enabled(param: dict[str, Any], op: Any) -> bool:
-    cond = param.get("enabled_if")
-    if not cond:
-        return True
-    current = getattr(op, cond["param"], None)
-    wanted = cond["value"]
-    if cond["op"] in ("in", "not in"):
-        inside = str(current) in [str(v) for v in (wanted or [])]
-        return inside == (cond["op"] == "in")
-    return (str(current) == str(wanted)) == (cond["op"] == "==")
+    cond = param.get("enabled_if") or {}
+    return params.holds(cond, {cond.get("param"): getattr(op, cond["param"], None)} if cond else {})
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -370,18 +363,8 @@ def cache_path() -> str:
     return os.path.join(bpy.utils.extension_path_user(__package__, create=True), "operators.json")
 
 
-def _read(path: str) -> list[dict[str, Any]]:
-    """The operators of a saved /v1/ops answer; none when it is missing or unreadable."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            operators = json.load(f)["operators"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    return operators if isinstance(operators, list) else []
-
-
 def load_cached() -> list[dict[str, Any]]:
-    return _read(cache_path())
+    return cache.load(cache_path())
 
 
 def build_at_start() -> None:
@@ -391,7 +374,7 @@ def build_at_start() -> None:
     if cached:
         build(cached, "cached")
     else:
-        build(_read(SHIPPED), "shipped")
+        build(cache.load(SHIPPED), "shipped")
 
 
 def refresh(context: Any, start: bool = True) -> int:
@@ -404,10 +387,7 @@ def refresh(context: Any, start: bool = True) -> int:
 def remember(described: dict[str, Any]) -> None:
     """Build the operators of a worker's description and keep it for the next start."""
     build(described["operators"])
-    tmp = cache_path() + ".part"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(described, f)
-    os.replace(tmp, cache_path())
+    cache.save(cache_path(), described)  # not kept: the next start offers the shipped list
 
 
 # -- fixed operators: connect, cancel, remove ------------------------------------------------------

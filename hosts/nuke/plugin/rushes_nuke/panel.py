@@ -16,6 +16,7 @@ import nuke
 
 from .connection import PluginError, connect, user_settings_path
 from .reads import evaluated
+from .rushes_hostkit import cache, params
 
 PREFIX = "rp_"
 OPERATOR = "rushes_operator"   # hidden: the operator's name
@@ -35,20 +36,11 @@ def cache_path() -> str:
 def operators(refresh: bool = False, start: bool = True) -> List[Dict[str, Any]]:
     """The worker's operators (a studio's own included); kept in ~/.nuke so menus and nodes can be
     built before a worker runs. `refresh` asks the worker."""
-    path = cache_path()
-    if not refresh:
-        try:
-            with open(path, encoding="utf-8") as f:
-                return json.load(f)["operators"]
-        except (OSError, ValueError, KeyError):
-            pass
+    cached = [] if refresh else cache.load(cache_path())
+    if cached:
+        return cached
     described = connect(start=start).describe()
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(described, f)
-    except OSError:
-        pass  # no cache: the next menu asks the worker again
+    cache.save(cache_path(), described)  # not kept: the next menu asks the worker again
     return described["operators"]
 
 
@@ -97,22 +89,6 @@ def param_knob(param: Dict[str, Any]) -> Any:
         tip += f" [{param.get('min')} .. {param.get('max')}]"
     knob.setTooltip(tip.strip())
     return knob
-
-
-def holds(condition: Optional[Dict[str, Any]], values: Dict[str, Any]) -> bool:
-    """Whether an `enabled_if` condition holds for the current values."""
-    if not condition:
-        return True
-    value, expected, op = values.get(condition["param"]), condition["value"], condition["op"]
-    if op == "==":
-        return value == expected
-    if op == "!=":
-        return value != expected
-    if op == "in":
-        return value in expected
-    if op == "not in":
-        return value not in expected
-    return True
 
 
 def create(name: str, operator: Optional[Dict[str, Any]] = None) -> Any:
@@ -187,7 +163,7 @@ def update_enabled(node: Any) -> None:
     for param in schema(node)["params"]:
         knob = node.knob(PREFIX + param["name"])
         if knob is not None and param.get("enabled_if"):
-            knob.setEnabled(holds(param["enabled_if"], current))
+            knob.setEnabled(params.holds(param["enabled_if"], current))
 
 
 def knob_changed(node: Any, knob: Any) -> None:
