@@ -23,7 +23,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# torch first and pinned, so no dependency can pull a multi-GB CUDA build
 	$(BIN)/pip install -q $(FIND_LINKS) torch==2.13.0
-	$(BIN)/pip install -q $(FIND_LINKS) -e '.[test]'
+	# every capability's extra (faces, speech, gan, publish, ray) and what the suite checks with
+	$(BIN)/pip install -q $(FIND_LINKS) -e '.[all,test]'
 	touch $@
 
 install: $(BIN)/.installed

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import extras
 from .errors import ParameterError, RushesError, UnknownOperatorError
 
 
@@ -32,6 +33,8 @@ def _cmd_ops(args: argparse.Namespace) -> int:
     width = max((len(n) for n in ops), default=10)
     for name, op in ops.items():
         print(f"{name:<{width}}  {op.summary}")
+        if op.unavailable():  # listed all the same: the line says which extra to install
+            print(f"{'':<{width}}    {op.unavailable()}")
         for p in op.params:
             rng = f" {{{', '.join(p.choices)}}}" if p.choices else (
                 f" [{p.min:g}..{p.max:g}]" if p.min is not None and p.max is not None else "")
@@ -91,6 +94,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     outs = [Path(args.out)] if len(args.input) == 1 else [Path(args.out) / _stem(i) for i in args.input]
     try:
         if args.backend == "ray":
+            extras.require("rushes run --backend ray", "ray")
             from .jobs.ray_backend import run_on_ray
             from .jobs.spec import JobSpec
 
@@ -295,6 +299,9 @@ def _cmd_panel(args: argparse.Namespace) -> int:
 
 def _cmd_publish(args: argparse.Namespace) -> int:
     """Publish plates headless (collect, validate, extract, integrate), or --verify a publish."""
+    extras.require("rushes publish", "publish")
+    if args.backend == "ray":
+        extras.require("rushes publish --backend ray", "ray")
     from . import publish
 
     if args.verify:

@@ -32,6 +32,10 @@ class ParameterError(RushesError):
     """An unknown parameter, a value of the wrong type or out of range."""
 
 
+class MissingExtraError(ParameterError):
+    """An operator or command whose optional dependencies (an extra of rushes) are not installed."""
+
+
 class UnknownOperatorError(RushesError):
     """No operator of that name is registered."""
 

@@ -7,7 +7,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Mapping
 
-from .errors import Cancelled, ParameterError, UnknownOperatorError
+from . import extras
+from .errors import Cancelled, MissingExtraError, ParameterError, UnknownOperatorError
 # Input kinds and discovery live one layer down (rushes.kinds, rushes.plugins), so media, models
 # and interchange need not import this module; re-exported here for plug-ins that import them from it.
 from .kinds import INPUT_KINDS
@@ -224,6 +225,11 @@ class Operator:
     # ("image sequence", "image", "movie", "audio"), and the unit between cancellation checks.
     writes_media: ClassVar[tuple[str, ...]] = ()
     cancel_unit: ClassVar[str] = "frame"
+    # The extra of rushes that installs what run() imports beyond the core ("faces", "speech", ...;
+    # see rushes.extras), and which of its modules this operator needs (None: all of them). Without
+    # them the operator is still listed, and a run is refused before any work, naming the extra.
+    extra: ClassVar[str | None] = None
+    extra_modules: ClassVar[tuple[str, ...] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A concrete operator's schema is checked when its class is defined, not when a user runs it."""
@@ -240,6 +246,8 @@ class Operator:
             p.check(cls.name, set(names))
         if cls.resume_params is not None and not set(cls.resume_params) <= set(names):
             raise TypeError(f"{cls.name}: resume_params names unknown parameters")
+        if cls.extra is not None and cls.extra not in extras.EXTRAS:
+            raise TypeError(f"{cls.name}: unknown extra {cls.extra!r} (known: {', '.join(extras.EXTRAS)})")
 
     # The media description of this run (rushes.media.MediaSpec), set by the runner before
     # open_input: rate, start timecode, frame range, colour, bad-frame policy, audio stream.
@@ -280,6 +288,20 @@ class Operator:
         return values
 
     @classmethod
+    def unavailable(cls) -> str | None:
+        """The one line saying which extra to install, when this operator's is not installed; else None."""
+        if cls.extra is None or extras.missing(cls.extra, cls.extra_modules) is None:
+            return None
+        return extras.install_line(cls.name, cls.extra)
+
+    @classmethod
+    def check_installed(cls) -> None:
+        """Refuse a run, before any work, when the operator's extra is not installed."""
+        line = cls.unavailable()
+        if line is not None:
+            raise MissingExtraError(line)
+
+    @classmethod
     def needs_device(cls, params: dict[str, Any]) -> bool:
         """Whether a run with these (resolved) parameters occupies a compute device.
 
@@ -317,6 +339,8 @@ class Operator:
             "capabilities": {"frame_ranges": cls.frame_ranges, "network": cls.network,
                              "resumable": cls.resume_params is not None, "cancel": cls.cancel_unit},
             "media": cls.media_fields(),
+            "extra": cls.extra,
+            "unavailable": cls.unavailable(),
             "params": [p.to_json() for p in cls.params],
         }
 

@@ -51,6 +51,7 @@ def run(operator: str, input_path: str | Path, out_dir: str | Path, params: dict
     from .media import MediaSpec, color
 
     cls = get_operator(operator)
+    cls.check_installed()  # an operator whose extra is missing: one line naming it, before anything
     values = cls.resolve_params(params)
     spec = MediaSpec.from_json(media)
     frame_range = combine_ranges(spec.frame_range, frame_range)

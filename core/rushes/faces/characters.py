@@ -71,6 +71,7 @@ class DetectCharacters(Operator):
     inputs = ("movie", "sequence", "edit")
     result = "Characters"
     output_stem = "characters"
+    extra = "faces"  # dlib's face descriptor
     network = True
     params = (
         Param("cast", str, "", "Cast stills",

@@ -25,6 +25,7 @@ class DetectFaces(Operator):
     inputs = ("image", "sequence", "movie")
     result = "FaceTracks"
     output_stem = "faces"
+    extra = "faces"  # the expression model's Keras file is read with h5py
     network = True
     frame_ranges = True
     writes_media = ("image sequence", "image", "movie")  # with anonymize

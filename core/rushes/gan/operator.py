@@ -21,6 +21,7 @@ class GanUpscale(Operator):
     inputs = ("image", "sequence", "movie")
     result = "Frames"
     output_stem = "frames"
+    extra = "gan"
     frame_ranges = True
     network = True
     resume_params = ("model", "scale", "working_space", "format")  # and the media's colour space

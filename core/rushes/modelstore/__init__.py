@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import ModelError
+from ..extras import extra_of, install_line
 from ..files import sha256_file
 
 WHEELHOUSE_ENV = "RUSHES_WHEELHOUSE"
@@ -244,8 +245,14 @@ class ModelStore:
             if m.converter:
                 progress(f"{m.id}: converting")
                 module, _, func = m.converter.partition(":")
-                convert = getattr(importlib.import_module(module), func)
-                convert({name: work / name for name in m.files}, work)
+                try:
+                    convert = getattr(importlib.import_module(module), func)
+                    convert({name: work / name for name in m.files}, work)
+                except ModuleNotFoundError as exc:  # a converter of an extra not installed (h5py: faces)
+                    extra = extra_of(exc.name or "")
+                    if extra is None:
+                        raise
+                    raise ModelError(install_line(f"converting {m.id}", extra)) from None
             files = {p.name: sha256_of(p) for p in sorted(work.iterdir()) if p.is_file()}
             missing = [o for o in m.outputs if o not in files]
             if missing:

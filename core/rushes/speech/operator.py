@@ -83,6 +83,7 @@ class SpeechTranscribe(SpeechOperator):
     summary = "Transcribe dialogue (Whisper) into a timed transcript and frame-accurate SRT/WebVTT subtitles"
     result = "Transcript"
     output_stem = "transcript"
+    extra = "speech"  # Whisper on CTranslate2
     cancel_unit = "block"  # of audio, up to 4 minutes, between speech pauses
     params = (
         Param("model", str, "tiny.en", "Model", "tiny.en: English, fastest; base: 99 languages, "

@@ -209,6 +209,8 @@ class SpeechSynthesize(Operator):
     inputs = ("text",)
     result = "VoiceLines"
     output_stem = "voice"
+    extra = "speech"  # brings the Piper voice; without it flite speaks, so nothing is required
+    extra_modules = ()
     writes_media = ("audio",)
     cancel_unit = "line"
     network = True
