@@ -10,18 +10,21 @@ def rushes_operators() -> list[type]:
     from .faces.characters import DetectCharacters
     from .faces.operator import DetectFaces
     from .gan.operator import GanUpscale
+    from .mattes.operator import MattesPeople
     from .speech.operator import SpeechTranscribe, SpeechVad
     from .speech.synthesize import SpeechSynthesize
 
-    return [DetectShots, DetectFaces, DetectCharacters, GanUpscale, SpeechSynthesize, SpeechTranscribe, SpeechVad]
+    return [DetectShots, DetectFaces, DetectCharacters, GanUpscale, MattesPeople, SpeechSynthesize, SpeechTranscribe,
+            SpeechVad]
 
 
 @hookimpl
 def rushes_result_kinds() -> list[type]:
     from . import results
+    from .mattes.result import Mattes
 
     return [results.Cuts, results.Frames, results.FaceTracks, results.SpeechRegions, results.Transcript,
-            results.VoiceLines, results.Characters]
+            results.VoiceLines, results.Characters, Mattes]
 
 
 @hookimpl

@@ -616,3 +616,105 @@ class Characters(Result):
                   for c in data["characters"]]
         return cls(data["source"], data.get("cast", ""), list(data["inputs"]), people, data.get("settings", {}),
                    data.get("notes", []))
+
+
+@dataclass
+class PoseFrame:
+    """One person in one frame: per landmark [x, y, z, visibility] (x, y source pixels, origin
+    top-left; z source pixels, smaller is nearer the camera, 0 at the hips) and world landmarks
+    [x, y, z] in metres (origin between the hips, y down); `score` the landmark model's presence."""
+
+    frame: int
+    score: float
+    landmarks: list[list[float]]
+    world: list[list[float]]
+
+
+@dataclass
+class PoseTrack:
+    """One person through the frames it is seen in (`frames` in order; gaps where it was lost)."""
+
+    id: int
+    frames: list[PoseFrame] = field(default_factory=list)
+
+    @property
+    def first_frame(self) -> int:
+        return self.frames[0].frame if self.frames else 0
+
+    @property
+    def end_frame(self) -> int:
+        return self.frames[-1].frame + 1 if self.frames else 0
+
+
+@dataclass
+class PoseTracks(Result):
+    """Result of detect.pose: every person's 33 body landmarks per frame (BlazePose GHUM), and the skeleton.
+
+    `edges` joins landmarks (indices into `landmark_names`) as MediaPipe draws them; `parents`
+    hangs each landmark but the root from another, a tree the host tracks are parented along.
+    """
+
+    source: str
+    width: int
+    height: int
+    first_frame: int
+    frame_count: int
+    rate: Fraction | None
+    model: str
+    landmark_names: list[str]
+    edges: list[list[int]]
+    parents: dict[str, str]
+    people: list[PoseTrack] = field(default_factory=list)
+    min_visibility: float = 0.5
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{len(self.people)} pose track(s)"
+
+    def annotations(self) -> list[Annotation]:
+        """A track per landmark of each person (where it is visible), parented along the skeleton;
+        a range over each person's span."""
+        items: list[Annotation] = []
+        for person in self.people:
+            prefix = f"pose {person.id}"
+            made: set[str] = set()
+            tracks: list[Track] = []
+            for k, name in enumerate(self.landmark_names):
+                points = {f.frame: (f.landmarks[k][0], f.landmarks[k][1]) for f in person.frames
+                          if f.landmarks[k][3] >= self.min_visibility}
+                if not points:
+                    continue
+                parent = self.parents.get(name)
+                while parent is not None and parent not in made and not self._seen(person, parent):
+                    parent = self.parents.get(parent)  # hang from the nearest ancestor that has a track
+                tracks.append(Track(f"{prefix} {name}", points, parent=f"{prefix} {parent}" if parent else None))
+                made.add(name)
+            if tracks:
+                items.append(Range(person.first_frame, person.end_frame, f"{prefix}", f"{len(person.frames)} frame(s)"))
+                items += tracks
+        return items
+
+    def _seen(self, person: PoseTrack, name: str) -> bool:
+        k = self.landmark_names.index(name)
+        return any(f.landmarks[k][3] >= self.min_visibility for f in person.frames)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "PoseTracks", "source": self.source, "width": self.width, "height": self.height,
+            "first_frame": self.first_frame, "frame_count": self.frame_count,
+            "rate": fraction_to_json(self.rate) if self.rate else None, "model": self.model,
+            "landmark_names": self.landmark_names, "edges": self.edges, "parents": self.parents,
+            "min_visibility": self.min_visibility, "settings": self.settings, "notes": self.notes,
+            "people": [{"id": p.id, "first_frame": p.first_frame, "end_frame": p.end_frame,
+                        "frames": [asdict(f) for f in p.frames]} for p in self.people],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "PoseTracks":
+        people = [PoseTrack(p["id"], [PoseFrame(**known_fields(PoseFrame, f)) for f in p["frames"]])
+                  for p in data["people"]]
+        return cls(data["source"], data["width"], data["height"], data["first_frame"], data["frame_count"],
+                   fraction_from_json(data["rate"]) if data.get("rate") else None, data["model"],
+                   data["landmark_names"], data["edges"], data["parents"], people,
+                   data.get("min_visibility", 0.5), data.get("settings", {}), data.get("notes", []))

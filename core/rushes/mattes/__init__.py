@@ -1,0 +1,1 @@
+"""mattes.people: alpha mattes of people (MODNet), at full resolution and steady from frame to frame."""

@@ -1,0 +1,144 @@
+"""detect.pose on real photographs of people moved along a known path: landmarks where they are, two people, bad input."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rushes import schemas
+from rushes.media import color, read_image, write_image
+from rushes.pose.blazepose import EDGES, LANDMARKS, PARENT, BlazePose
+from rushes.results import PoseTracks
+from rushes.runner import run
+
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
+CHECKED = ("nose", "left_eye", "right_eye", "left_shoulder", "right_shoulder")
+HEIGHT = 300  # the person's picture is scaled to this height in a 640 x 400 plate
+PATH = [(10 + 12 * k, 10 + 6 * k) for k in range(12)]  # top-left corner of the picture in each frame
+
+
+def person(name: str) -> np.ndarray:
+    pixels, meta = read_image(PHOTOS / name)
+    rgb8 = color.to_display_rgb8(pixels, meta)
+    h, w = rgb8.shape[:2]
+    return color.scale_rgb8(rgb8, (round(w * HEIGHT / h), HEIGHT))
+
+
+def plate(pictures: list[tuple[np.ndarray, tuple[int, int]]], size=(640, 400)) -> np.ndarray:
+    frame = np.full((size[1], size[0], 3), 60, np.uint8)
+    for pic, (x, y) in pictures:
+        frame[y:y + pic.shape[0], x:x + pic.shape[1]] = pic
+    return frame
+
+
+def save(frame: np.ndarray, path: Path) -> Path:
+    write_image(path, frame.astype(np.float32) / 255.0, fmt="uint8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def pose(store):
+    return BlazePose(store.ensure("blazepose"))
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory):
+    """obama3.jpg moved along PATH, as a PNG sequence take.1001-1012, and the still at the origin."""
+    folder = tmp_path_factory.mktemp("walk")
+    pic = person("obama3.jpg")
+    for k, corner in enumerate(PATH):
+        save(plate([(pic, corner)]), folder / f"take.{1001 + k:04d}.png")
+    return folder, plate([(pic, (0, 0))])
+
+
+def reference(pose: BlazePose, frame: np.ndarray) -> np.ndarray:
+    rois = pose.detect(frame)
+    assert len(rois) == 1
+    found = pose.landmarks(frame, rois[0])
+    assert found is not None
+    return found.landmarks
+
+
+@pytest.mark.parametrize("smoothing", [True, False])
+def test_landmarks_follow_a_person_moved_along_a_known_path(store, pose, walk, tmp_path, smoothing):
+    folder, still = walk
+    ref = reference(pose, still)
+    # the reference itself is where the photograph shows the face: nose below the eyes, eyes apart
+    nose, leye, reye = (ref[LANDMARKS.index(n), :2] for n in ("nose", "left_eye", "right_eye"))
+    assert reye[0] < nose[0] < leye[0] and nose[1] > max(leye[1], reye[1])
+    out = run("detect.pose", folder / "take.####.png", tmp_path / "out", {"smoothing": smoothing}, models=store)
+    result = out.result
+    assert isinstance(result, PoseTracks) and len(result.people) == 1
+    frames = result.people[0].frames
+    assert [f.frame for f in frames] == list(range(1001, 1013))
+    checked = [LANDMARKS.index(n) for n in CHECKED]
+    within = 0
+    errors = []
+    for f, (x, y) in zip(frames, PATH):
+        got = np.array(f.landmarks)[checked, :2]
+        error = np.hypot(*(got - (ref[checked, :2] + (x, y))).T)
+        errors.append(error.max())
+        within += bool((error <= 12).all())
+    print("largest error a frame (px):", np.round(errors, 1))
+    assert within >= 0.9 * len(PATH), errors
+    # world landmarks are metres about the hips: shoulders some 25-50 cm apart, above the hips
+    w = np.array(frames[0].world)
+    shoulders = np.linalg.norm(w[LANDMARKS.index("left_shoulder")] - w[LANDMARKS.index("right_shoulder")])
+    assert 0.2 < shoulders < 0.6 and w[LANDMARKS.index("nose"), 1] < -0.3
+    # the file on disk is the result, valid against its schema, with a track per visible landmark
+    doc = json.loads((tmp_path / "out" / "pose.json").read_text())
+    schemas.validate(doc)
+    items = doc["annotations"]["sets"][0]["items"]
+    ranges = [i for i in items if i["type"] == "Range"]
+    assert ranges == [dict(ranges[0], start=1001, end=1013)]
+    tracks = {i["name"]: i for i in items if i["type"] == "Track"}
+    assert tracks["pose 1 nose"].get("parent") is None
+    assert tracks["pose 1 left_eye"]["parent"] == "pose 1 left_eye_inner"
+    assert tracks["pose 1 left_shoulder"]["parent"] == "pose 1 nose"
+    for name in CHECKED:
+        assert len(tracks[f"pose 1 {name}"]["points"]) == len(PATH)
+    assert (tmp_path / "out" / "pose.nk").exists()
+
+
+def test_two_people_in_one_frame_give_two_tracks(store, tmp_path):
+    left, right = person("obama3.jpg"), person("biden.jpg")
+    frame = plate([(left, (20, 50)), (right, (460, 40))], size=(800, 400))
+    result = run("detect.pose", save(frame, tmp_path / "two.png"), tmp_path / "out", models=store).result
+    assert len(result.people) == 2
+    noses = sorted(p.frames[0].landmarks[0][0] for p in result.people)
+    assert noses[0] < 20 + left.shape[1] and noses[1] > 460, noses
+    assert {p.id for p in result.people} == {1, 2}
+
+
+def test_no_person_in_a_photograph_without_people(store, tmp_path):
+    result = run("detect.pose", PHOTOS / "coffee.png", tmp_path / "out", models=store).result
+    assert result.people == [] and result.annotations() == []
+
+
+def test_skeleton_is_one_tree_over_mediapipe_edges():
+    assert len(LANDMARKS) == 33 and len(EDGES) == 35
+    edges = {frozenset(e) for e in EDGES}
+    extra = [(c, p) for c, p in PARENT.items() if frozenset((c, p)) not in edges]
+    assert sorted(extra) == [(9, 0), (11, 0), (12, 0)]  # face joined to the body through the nose
+    for child in PARENT:  # every landmark reaches the root
+        seen = set()
+        while child in PARENT:
+            assert child not in seen
+            seen.add(child)
+            child = PARENT[child]
+        assert child == 0
+
+
+@pytest.mark.parametrize("args, words", [
+    (["-p", "min_visibility=2"], "min_visibility"),
+    (["-p", "model=heavy"], "model"),
+])
+def test_bad_input_gives_one_line_and_exit_2(tmp_path, args, words):
+    proc = subprocess.run([sys.executable, "-m", "rushes.cli", "run", "detect.pose", str(PHOTOS / "coffee.png"),
+                           "--out", str(tmp_path / "out"), *args], capture_output=True, text=True)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rushes") and words in lines[0], proc.stderr
+    assert not (tmp_path / "out" / "pose.json").exists()
