@@ -11,11 +11,12 @@ def rushes_operators() -> list[type]:
     from .faces.operator import DetectFaces
     from .gan.operator import GanUpscale
     from .mattes.operator import MattesPeople
+    from .pose.operator import DetectPose
     from .speech.operator import SpeechTranscribe, SpeechVad
     from .speech.synthesize import SpeechSynthesize
 
-    return [DetectShots, DetectFaces, DetectCharacters, GanUpscale, MattesPeople, SpeechSynthesize, SpeechTranscribe,
-            SpeechVad]
+    return [DetectShots, DetectFaces, DetectCharacters, DetectPose, GanUpscale, MattesPeople, SpeechSynthesize,
+            SpeechTranscribe, SpeechVad]
 
 
 @hookimpl
@@ -24,7 +25,7 @@ def rushes_result_kinds() -> list[type]:
     from .mattes.result import Mattes
 
     return [results.Cuts, results.Frames, results.FaceTracks, results.SpeechRegions, results.Transcript,
-            results.VoiceLines, results.Characters, Mattes]
+            results.VoiceLines, results.Characters, results.PoseTracks, Mattes]
 
 
 @hookimpl
