@@ -48,13 +48,15 @@ def test_without_any_extra_every_operator_is_listed_and_shots_still_run(tmp_path
     assert names == sorted(discover())
     said = sorted(line.strip() for line in listed.stdout.splitlines() if "extra:" in line)
     assert said == [LINE.format(op="detect.characters", extra="faces"), LINE.format(op="detect.faces", extra="faces"),
-                    LINE.format(op="detect.pose", extra="faces"), LINE.format(op="speech.transcribe", extra="speech")]
+                    LINE.format(op="detect.pose", extra="faces"), LINE.format(op="mattes.people", extra="faces"),
+                    LINE.format(op="speech.transcribe", extra="speech")]
 
     described = json.loads(blocked_rushes("ops", "--json").stdout)
     unavailable = {op["name"]: op["unavailable"] for op in described["operators"]}
     assert unavailable == {"detect.characters": LINE.format(op="detect.characters", extra="faces"),
                            "detect.faces": LINE.format(op="detect.faces", extra="faces"),
-                           "detect.pose": LINE.format(op="detect.pose", extra="faces"), "detect.shots": None, "gan.upscale": None, "speech.synthesize": None,
+                           "detect.pose": LINE.format(op="detect.pose", extra="faces"), "detect.shots": None, "gan.upscale": None,
+                           "mattes.people": LINE.format(op="mattes.people", extra="faces"), "speech.synthesize": None,
                            "speech.transcribe": LINE.format(op="speech.transcribe", extra="speech"),
                            "speech.vad": None}
 

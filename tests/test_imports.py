@@ -37,7 +37,8 @@ LAYERS: list[tuple[str, ...]] = [
     # the operator contract
     ("rushes.operators",),
     # the operators themselves, and the module registering them
-    ("rushes.detect", "rushes.faces", "rushes.pose", "rushes.gan", "rushes.speech", "rushes.builtin"),
+    ("rushes.detect", "rushes.faces", "rushes.mattes", "rushes.pose", "rushes.gan", "rushes.speech",
+     "rushes.builtin"),
     # report pages of a run's results (it reads media and the operators' input kinds)
     ("rushes.report",),
     ("rushes.runner",),
