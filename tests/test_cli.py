@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-BUILTIN_OPERATORS = ["detect.characters", "detect.faces", "detect.shots", "gan.upscale", "speech.synthesize",
-                     "speech.transcribe", "speech.vad"]
+BUILTIN_OPERATORS = ["detect.characters", "detect.faces", "detect.pose", "detect.shots", "gan.upscale",
+                     "mattes.people", "speech.synthesize", "speech.transcribe", "speech.vad"]
 
 
 def rushes(*args, cwd=None):
