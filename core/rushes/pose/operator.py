@@ -18,8 +18,8 @@ class DetectPose(Operator):
     frame_ranges = True
     params = (
         Param("model", str, "full", "Landmark model",
-              "BlazePose GHUM landmark model: full (256 px, the one the pinned mediapipe wheel ships)",
-              choices=("full",)),
+              "BlazePose GHUM landmark model: lite (fastest), full, heavy (most accurate, about twice full's time)",
+              choices=("lite", "full", "heavy")),
         Param("min_visibility", float, 0.5, "Minimum visibility",
               "a landmark is drawn in a host (its track point) only on frames where the model gives it at least "
               "this visibility; pose.json keeps every landmark with its visibility", min=0.0, max=1.0, step=0.05),
