@@ -111,18 +111,25 @@ def test_carry_steadies_a_static_picture_and_follows_a_moving_one():
     assert out.max() < 0.01
 
 
-def test_person_on_a_real_background_from_an_exr_plate(tmp_path, store):
+@pytest.fixture(scope="module")
+def exr_run(tmp_path_factory, store):
+    """Three frames of a scene-linear half EXR plate (the last one moved 4 px), matted once."""
+    folder = tmp_path_factory.mktemp("exr")
+    frame, boxes = scenes.scene(320, 240, 150, 60)
+    pattern = scenes.write_exr_sequence(folder / "plates", [frame, frame, scenes.scene(320, 240, 150, 60, shift=4)[0]],
+                                        first=1001)
+    before = {p.name: digest(p) for p in (folder / "plates").iterdir()}
+    run = rushes.run("mattes.people", pattern, folder / "out", models=store)
+    return run, pattern, folder / "out", boxes, before
+
+
+def test_person_on_a_real_background_from_an_exr_plate(exr_run):
     """Done-when: face and torso >= 0.95, <= 1 % background above 0.1, EXR half in and out with the
-    plate's frame numbers, plate bytes untouched, flicker reported, resume."""
-    frames = [scenes.scene(320, 240, 150, 60)[0]] * 2 + [scenes.scene(320, 240, 150, 60, shift=4)[0]]
-    _, boxes = scenes.scene(320, 240, 150, 60)
-    pattern = scenes.write_exr_sequence(tmp_path / "plates", frames, first=1001)
-    before = {p.name: digest(p) for p in (tmp_path / "plates").iterdir()}
-    out_dir = tmp_path / "out"
-    run = rushes.run("mattes.people", pattern, out_dir, models=store)
+    plate's frame numbers, plate bytes untouched, flicker reported."""
+    run, pattern, out_dir, boxes, before = exr_run
     result = run.result
     assert result.written == [1001, 1002, 1003] and result.pattern.endswith("plate_matte.####.exr")
-    assert {p.name: digest(p) for p in (tmp_path / "plates").iterdir()} == before
+    assert {p.name: digest(p) for p in pattern.parent.iterdir()} == before
     pixels, meta = read_image(out_dir / "plate_matte.1001.exr")
     assert meta["format"] == "half" and pixels.shape == (240, 320, 3)
     alpha = pixels[..., 0]
@@ -133,11 +140,52 @@ def test_person_on_a_real_background_from_an_exr_plate(tmp_path, store):
     assert result.flicker is not None and result.flicker_raw is not None and result.flicker <= result.flicker_raw
     second = read_image(out_dir / "plate_matte.1002.exr")[0][..., 0]
     assert np.abs(second - alpha).max() < 1e-3  # the same picture: the same matte
+
+
+def test_the_result_file_and_the_nk_show_the_matte_on_the_plate(exr_run):
+    import json
+
+    from rushes import schemas
+
+    run, pattern, out_dir, _, _ = exr_run
+    doc = json.loads((out_dir / "mattes.json").read_text())
+    schemas.validate(doc)
+    assert doc["annotations"]["sets"][0]["items"] == [
+        {"type": "Media", "path": str(out_dir / "plate_matte.####.exr"), "role": "matte", "first": 1001, "last": 1003,
+         "colorspace": ""}]
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hosts" / "nuke" / "fake"))
+    import nkparse
+
+    parsed = nkparse.nodes((out_dir / "mattes.nk").read_text())
+    assert [cls for cls, _ in parsed] == ["Read", "Copy"]
+    read, copy = (dict(k) for _, k in parsed)
+    assert read["file"] == f"{out_dir}/plate_matte.####.exr" and (read["first"], read["last"]) == ("1001", "1003")
+    assert (copy["from0"], copy["to0"]) == ("rgba.red", "rgba.alpha")
+
+
+def test_a_rerun_makes_only_the_missing_frame(exr_run, store):
+    run, pattern, out_dir, _, before = exr_run
+    kept = digest(out_dir / "plate_matte.1002.exr")
     (out_dir / "plate_matte.1003.exr").unlink()  # as if the run had stopped there
     again = rushes.run("mattes.people", pattern, out_dir, models=store).result
     assert again.written == [1003] and again.resumed == [1001, 1002]
-    item = result.annotations()[0]
-    assert (item.role, item.first, item.last) == ("matte", 1001, 1003)
+    assert digest(out_dir / "plate_matte.1002.exr") == kept
+    assert {p.name: digest(p) for p in pattern.parent.iterdir()} == before
+
+
+def test_a_movie_gives_numbered_16_bit_pngs_and_a_flicker(tmp_path, store):
+    from fractions import Fraction
+
+    from rushes.media import encode_movie
+
+    frame, _ = scenes.scene(160, 120, 90, 30)
+    movie = tmp_path / "take.mov"
+    encode_movie(iter([frame] * 3), movie, Fraction(25), "prores", None)
+    result = rushes.run("mattes.people", movie, tmp_path / "out", {"people": "frame"}, models=store).result
+    assert result.written == [0, 1, 2] and result.pattern.endswith("take_matte.######.png")
+    pixels, meta = read_image(tmp_path / "out" / "take_matte.000002.png")
+    assert meta["format"] == "uint16" and pixels.shape == (120, 160, 1)
+    assert result.flicker is not None and result.flicker < 0.01
 
 
 def test_small_person_is_found_and_matted_in_a_crop(tmp_path, store):
