@@ -235,3 +235,14 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, case):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr, proc.stderr
     assert not list((tmp_path / "out").glob("*_matte*")) if (tmp_path / "out").exists() else True
+
+
+def test_chunks_of_a_split_job_merge_into_one_result():
+    from rushes.mattes.result import Mattes
+
+    a = Mattes("p.####.exr", "o.####.exr", 1, 4, 8, 8, written=[1, 2], crops={"1": 1}, flicker=0.1, flicker_raw=0.2)
+    b = Mattes("p.####.exr", "o.####.exr", 1, 4, 8, 8, written=[4, 3], crops={"3": 2}, flicker=0.3, flicker_raw=0.4,
+               notes=["frame 4 held"])
+    merged = Mattes.from_json(Mattes.merge([a, b]).to_json())
+    assert merged.written == [1, 2, 3, 4] and merged.crops == {"1": 1, "3": 2} and merged.notes == ["frame 4 held"]
+    assert merged.flicker == pytest.approx(0.2) and merged.flicker_raw == pytest.approx(0.3)

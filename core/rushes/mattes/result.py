@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..annotations import Annotation, Media
-from ..results import Result, fraction_from_json, fraction_to_json, known_fields
+from ..results import Frames, Result, fraction_from_json, fraction_to_json, known_fields
 
 
 @dataclass
@@ -52,14 +52,9 @@ class Mattes(Result):
     @classmethod
     def merge(cls, parts: list["Mattes"]) -> "Mattes":
         """One result from a split job's frame-range chunks (flicker: the chunks' mean)."""
-        merged = parts[0]
+        merged = Frames.merge.__func__(cls, parts)  # written, resumed, notes: as Frames' chunks join
         for other in parts[1:]:
-            merged.written += other.written
-            merged.resumed += other.resumed
             merged.crops.update(other.crops)
-            merged.notes += [n for n in other.notes if n not in merged.notes]
-        merged.written.sort()
-        merged.resumed.sort()
         values = [p.flicker for p in parts if p.flicker is not None]
         merged.flicker = sum(values) / len(values) if values else None
         raw = [p.flicker_raw for p in parts if p.flicker_raw is not None]
