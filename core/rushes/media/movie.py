@@ -143,6 +143,56 @@ class Movie:
             else:
                 yield index, _yuv444_thumbnail(frame, size)
 
+    def pictures(self, sizes: dict[int, tuple[int, int] | None]) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield (index, RGB uint8 HxWx3) for only the frames asked for, in order, each at its own
+        size ((width, height); None: the frame's own), in one pass over the file.
+
+        For pictures people look at (a report's thumbnails): decoding runs on through frames
+        close together and seeks over long stretches (further than the longest run between key
+        frames seen so far), and only the frames asked for are converted. A frame past the end
+        is left out.
+        """
+        wanted = sorted(i for i in sizes if i >= 0)
+        if not wanted:
+            return
+        container = _open(self.path)
+        try:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            tb, start_time = stream.time_base, stream.start_time or 0
+            gop, last_key, index, k, sought = max(12, round(self.rate)), None, -1, 0, None
+            while k < len(wanted):
+                landing = None
+                if wanted[k] - index > gop and wanted[k] > 0 and sought != wanted[k]:
+                    target = start_time + int(Fraction(wanted[k]) / self.rate / tb)
+                    container.seek(target, stream=stream, backward=True, any_frame=False)
+                    index, last_key, sought, landing = -1, None, wanted[k], wanted[k]
+                more = False
+                try:
+                    for frame in container.decode(stream):
+                        index = round((frame.pts - start_time) * tb * self.rate) if frame.pts is not None else index + 1
+                        if landing is not None:  # a seek lands on the key frame before: runs are at least this long
+                            gop, landing = max(gop, landing - index), None
+                        if frame.key_frame:
+                            if last_key is not None:
+                                gop = max(gop, index - last_key)
+                            last_key = index
+                        while k < len(wanted) and wanted[k] <= index:  # the picture showing at wanted[k]
+                            width, height = sizes[wanted[k]] or (None, None)
+                            yield wanted[k], frame.reformat(width=width, height=height, format="rgb24",
+                                                            interpolation=SCALER).to_ndarray()
+                            k += 1
+                        if k == len(wanted) or (wanted[k] - index > gop and sought != wanted[k]):
+                            more = True
+                            break
+                except av.error.FFmpegError as exc:
+                    raise MediaError(f"corrupt or truncated movie: decoding failed after frame {index} "
+                                     f"({_reason(exc)})", self.path) from None
+                if not more:
+                    return  # the end of the movie: what is left is past it
+        finally:
+            container.close()
+
     def _decode(self, start: int, stop: int | None, options: dict[str, str]) -> Iterator[tuple[int, av.VideoFrame]]:
         container = _open(self.path)
         try:
