@@ -263,6 +263,14 @@ class OutputFolder:
             names = [*self.written, *self._staged, *(n for n in self._planned if n in self._trusted)]
         return list(dict.fromkeys(names))
 
+    def pending(self, name: str) -> Path | None:
+        """Where a file of this run is while it waits to be put in place with the rest of its set (its
+        temporary, named with the file's own extension), or None: for a reader that must see the run's
+        files before they land (the run's report page shows pictures the run made)."""
+        with self._lock:
+            staged = self._staged.get(name)
+        return staged[0] if staged else None
+
     # -- writing -----------------------------------------------------------------------------
     @contextmanager
     def write(self, name: str) -> Iterator[Path]:
