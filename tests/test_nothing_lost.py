@@ -127,9 +127,13 @@ def normalised(data: bytes, out: Path) -> bytes:
     if isinstance(doc, dict):
         doc.pop("written", None)
         doc.pop("resumed", None)
-        for line in doc.get("lines", []) if doc.get("kind") == "VoiceLines" else []:
+        voice = doc.get("kind") == "VoiceLines"
+        for line in doc.get("lines", []) if voice else []:
             line.pop("start", None)
             line.pop("end", None)
+        for item in (i for s in doc.get("annotations", {}).get("sets", []) for i in s["items"]) if voice else []:
+            for timing in ("start", "end", "last"):  # the same timings, in milliseconds
+                item.pop(timing, None)
     return json.dumps(doc, sort_keys=True).encode()
 
 
