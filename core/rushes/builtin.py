@@ -35,4 +35,5 @@ def rushes_writers() -> list[tuple[str, str, object]]:
             ("Transcript", "srt", f"{speech}:to_srt"), ("Transcript", "vtt", f"{speech}:to_vtt"),
             ("SpeechRegions", "csv", f"{speech}:regions_csv"), ("SpeechRegions", "otio", f"{speech}:regions_otio"),
             ("Characters", "csv", "rushes.interchange.characters:to_csv"),
-            ("Characters", "otio", "rushes.interchange.characters:to_otio")]
+            ("Characters", "otio", "rushes.interchange.characters:to_otio"),
+            ("PoseTracks", "bvh", "rushes.pose.bvh:to_bvh")]
