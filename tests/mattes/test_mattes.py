@@ -246,3 +246,32 @@ def test_chunks_of_a_split_job_merge_into_one_result():
     merged = Mattes.from_json(Mattes.merge([a, b]).to_json())
     assert merged.written == [1, 2, 3, 4] and merged.crops == {"1": 1, "3": 2} and merged.notes == ["frame 4 held"]
     assert merged.flicker == pytest.approx(0.2) and merged.flicker_raw == pytest.approx(0.3)
+
+
+def test_selfie_model_runs_as_mediapipe_feeds_it_and_mattes_the_person(tmp_path, store):
+    from ai_edge_litert.interpreter import Interpreter
+
+    from rushes.mattes.matte import Selfie
+
+    frame, boxes = scenes.scene(320, 240, 150, 60)
+    entry = store.ensure("selfie")
+    # the reference: the landscape model (a wide picture) on the picture stretched to 256x144, RGB / 255
+    reference = Interpreter(str(entry / "selfie_segmentation_landscape.tflite"))
+    reference.allocate_tensors()
+    inp, out = reference.get_input_details()[0], reference.get_output_details()[0]
+    assert list(inp["shape"]) == [1, 144, 256, 3]
+    reference.set_tensor(inp["index"], (color.scale_rgb8(frame, (256, 144)).astype(np.float32) / 255.0)[None])
+    reference.invoke()
+    got, small = Selfie(entry).small(frame)
+    assert small.shape == (144, 256, 3)
+    np.testing.assert_allclose(got, np.clip(reference.get_tensor(out["index"])[0, ..., 0], 0, 1), atol=1e-6)
+
+    write_image(tmp_path / "still.png", frame.astype(np.float32) / 255.0, fmt="uint8")
+    # people=only: selfie's coarse whole-picture mask puts ~1.2 % of this background over 0.1 (docs/mattes.md)
+    result = rushes.run("mattes.people", tmp_path / "still.png", tmp_path / "out", {"model": "selfie", "people": "only"},
+                        models=store).result
+    assert result.settings["model"] == "selfie"
+    alpha = read_image(tmp_path / "out" / "still_matte.png")[0][..., 0]
+    assert scenes.inside(alpha, boxes["face"]) >= 0.95
+    assert scenes.inside(alpha, boxes["torso"]) >= 0.95
+    assert scenes.background_share(alpha, boxes["portrait"]) <= 0.01

@@ -79,7 +79,19 @@ def guided_upsample(alpha: np.ndarray, guide_small: np.ndarray, guide: np.ndarra
     return np.clip(resize(box_mean(a, r), size) * guide + resize(box_mean(b, r), size), 0.0, 1.0)
 
 
-class Modnet:
+class Matting:
+    """A matting network: `small` gives (alpha, picture) at the network's size; `matte` at the picture's."""
+
+    def small(self, rgb8: np.ndarray, ref: int = REF_SIZE) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def matte(self, rgb8: np.ndarray, guide: np.ndarray | None = None, ref: int = REF_SIZE) -> np.ndarray:
+        """Alpha at the picture's own size: the network's, upsampled guided by the picture."""
+        alpha, small = self.small(rgb8, ref)
+        return guided_upsample(alpha, grey(small), grey(rgb8) if guide is None else guide)
+
+
+class Modnet(Matting):
     """MODNet on ONNX Runtime: an sRGB uint8 picture in, its alpha at the model's size out."""
 
     def __init__(self, model: Path, device: str = "cpu", threads: int = 0):
@@ -102,10 +114,33 @@ class Modnet:
         alpha = self.session.run(None, {"input": x})[0][0, 0]
         return np.clip(alpha, 0.0, 1.0).astype(np.float32), small
 
-    def matte(self, rgb8: np.ndarray, guide: np.ndarray | None = None, ref: int = REF_SIZE) -> np.ndarray:
-        """Alpha at the picture's own size: the model's, upsampled guided by the picture."""
-        alpha, small = self.small(rgb8, ref)
-        return guided_upsample(alpha, grey(small), grey(rgb8) if guide is None else guide)
+
+class Selfie(Matting):
+    """MediaPipe selfie segmentation in LiteRT: the landscape model (256x144) for wide pictures, the
+    general one (256x256) otherwise; the picture stretched to it, RGB in [0, 1], as MediaPipe's
+    graph feeds it. Its size is fixed: `ref` does not apply."""
+
+    def __init__(self, model_dir: Path, threads: int = 0):
+        from ai_edge_litert.interpreter import Interpreter
+
+        kwargs = {"num_threads": threads} if threads else {}
+        self.nets = {}
+        for name in ("selfie_segmentation", "selfie_segmentation_landscape"):
+            net = Interpreter(str(Path(model_dir) / f"{name}.tflite"), **kwargs)
+            net.allocate_tensors()
+            self.nets[name] = net
+
+    def small(self, rgb8: np.ndarray, ref: int = REF_SIZE) -> tuple[np.ndarray, np.ndarray]:
+        from ..media import color
+
+        wide = rgb8.shape[1] > rgb8.shape[0]
+        net = self.nets["selfie_segmentation_landscape" if wide else "selfie_segmentation"]
+        inp, out = net.get_input_details()[0], net.get_output_details()[0]
+        height, width = (int(v) for v in inp["shape"][1:3])
+        small = color.scale_rgb8(np.ascontiguousarray(rgb8), (width, height))
+        net.set_tensor(inp["index"], (small.astype(np.float32) / 255.0)[None])
+        net.invoke()
+        return np.clip(net.get_tensor(out["index"])[0, ..., 0], 0.0, 1.0).astype(np.float32), small
 
 
 def person_box(face: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
@@ -133,7 +168,7 @@ def _window(h: int, w: int, open_sides: tuple[bool, bool, bool, bool]) -> np.nda
     return ramp(h, top, bottom)[:, None] * ramp(w, left, right)[None, :]
 
 
-def people_matte(net: Modnet, rgb8: np.ndarray, faces: list[np.ndarray], only_people: bool) -> tuple[np.ndarray, int]:
+def people_matte(net: Matting, rgb8: np.ndarray, faces: list[np.ndarray], only_people: bool) -> tuple[np.ndarray, int]:
     """The frame's alpha: the whole picture matted at the model's size, and each person small in the
     frame (a face box) matted again in a crop around them at the model's size, blended back in.
     `only_people`: where faces were found, nothing outside their crops is kept. Returns (alpha, crops)."""

@@ -21,13 +21,15 @@ class MattesPeople(Operator):
     result = "Mattes"
     output_stem = "mattes"
     extra = "faces"  # people are found by their faces: BlazeFace, converted with tflite2onnx
-    extra_modules = ("tflite2onnx",)
+    extra_modules = ("tflite2onnx", "ai_edge_litert")  # selfie runs in LiteRT
     frame_ranges = True
     network = True
     resume_params = ("model", "people", "temporal", "threshold", "grow", "feather", "output", "format")
     writes_media = ("image sequence", "image")
     params = (
-        Param("model", str, "modnet", "Model", "modnet: MODNet portrait matting (Apache-2.0)", choices=("modnet",)),
+        Param("model", str, "modnet", "Model", "modnet: MODNet portrait matting, soft edges and hair (ONNX Runtime); "
+              "selfie: MediaPipe selfie segmentation, a fast low-resolution (256 px) mask (LiteRT)",
+              choices=("modnet", "selfie")),
         Param("people", str, "crops", "Small people",
               "crops: each person found by their face is matted again in a crop at the model's size; "
               "only: as crops, and nothing outside the people found is kept; frame: the whole picture only",
@@ -63,13 +65,14 @@ class MattesPeople(Operator):
     def run(self, media: Movie | ImageSequence | Still, params: dict[str, Any], ctx: Context) -> Mattes:
         from ..faces.blazeface import detector
         from ..media import ImageSequence, Still, color, frame_span, read_image, write_image
-        from .matte import Carry, Modnet, grey, people_matte, refine
+        from .matte import Carry, Modnet, Selfie, grey, people_matte, refine
 
         space = ctx.media.colorspace
         if space != "auto":
             color.is_display_referred(space)  # unknown names fail before any work
-        net = Modnet(ctx.models.ensure("modnet", progress=lambda m: ctx.report(0.0, m)) / "modnet.onnx",
-                     ctx.device, params["threads"])
+        model_dir = ctx.models.ensure(params["model"], progress=lambda m: ctx.report(0.0, m))
+        net = (Modnet(model_dir / "modnet.onnx", ctx.device, params["threads"]) if params["model"] == "modnet"
+               else Selfie(model_dir, params["threads"]))
         find = None
         if params["people"] != "frame":
             faces = detector(ctx.models.ensure("blazeface", progress=lambda m: ctx.report(0.0, m)), device=ctx.device)
@@ -84,7 +87,7 @@ class MattesPeople(Operator):
 
         start, end = (0, 1) if isinstance(media, Still) else frame_span(media, ctx.frame_range)
         for k, (number, pixels, meta, rgb8) in enumerate(_frames(media, (start, end), space)):
-            ctx.report(k / max(end - start, 1), f"modnet: frame {number} ({k + 1}/{end - start})")
+            ctx.report(k / max(end - start, 1), f"{params['model']}: frame {number} ({k + 1}/{end - start})")
             height, width = rgb8.shape[:2]
             name = _name(media, params, None if isinstance(media, Still) else number)
             ext = Path(name).suffix
