@@ -105,7 +105,7 @@ class MattesPeople(Operator):
             if params["output"] == "rgba":
                 rgb = pixels[..., :3] if pixels.shape[2] >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
                 out, channels = np.concatenate([rgb * alpha[..., None], alpha[..., None]], axis=2), ["R", "G", "B", "A"]
-            elif ext == ".exr":  # a grey picture, as hosts read a matte (Nuke copies its red into alpha)
+            elif ext == ".exr":  # a grey picture, as hosts read a matte (its red becomes the alpha)
                 out, channels = np.repeat(alpha[..., None], 3, axis=2), ["R", "G", "B"]
             else:  # a grey PNG
                 out, channels = alpha[..., None], ["Y"]
