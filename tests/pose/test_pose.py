@@ -117,6 +117,22 @@ def test_two_people_in_one_frame_give_two_tracks(store, tmp_path):
     assert {p.id for p in result.people} == {1, 2}
 
 
+def test_two_people_moving_keep_their_ids(store, tmp_path):
+    left, right = person("obama3.jpg"), person("biden.jpg")
+    for k in range(4):
+        frame = plate([(left, (20 + 6 * k, 50)), (right, (460 - 6 * k, 40))], size=(800, 400))
+        save(frame, tmp_path / f"two.{k + 1:04d}.png")
+    result = run("detect.pose", tmp_path / "two.####.png", tmp_path / "out", models=store).result
+    assert [p.id for p in result.people] == [1, 2]
+    for p in result.people:
+        assert [f.frame for f in p.frames] == [1, 2, 3, 4]
+        noses = [f.landmarks[0][0] for f in p.frames]
+        side = "left" if noses[0] < 400 else "right"
+        assert all((n < 400) == (side == "left") for n in noses)  # nobody swaps to the other person
+        step = np.diff(noses).mean()
+        assert abs(step - (6 if side == "left" else -6)) < 2, noses
+
+
 def test_no_person_in_a_photograph_without_people(store, tmp_path):
     result = run("detect.pose", PHOTOS / "coffee.png", tmp_path / "out", models=store).result
     assert result.people == [] and result.annotations() == []

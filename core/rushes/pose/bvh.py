@@ -53,14 +53,18 @@ def points(world: np.ndarray) -> dict[str, np.ndarray]:
 
 def _frame(up: np.ndarray, across: np.ndarray) -> np.ndarray:
     """Orthonormal columns (x: across, y: up, z: forward) from an up and an across direction."""
-    y = up / np.linalg.norm(up)
+    y = up / max(np.linalg.norm(up), 1e-9)
     x = across - y * (across @ y)
+    if np.linalg.norm(x) < 1e-9:  # across along up (a degenerate frame): any direction across will do
+        x = np.cross(y, [0.0, 0, 1]) if abs(y[2]) < 0.9 else np.cross(y, [1.0, 0, 0])
     x = x / np.linalg.norm(x)
     return np.column_stack([x, y, np.cross(x, y)])
 
 
 def _swing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The shortest rotation taking direction a onto direction b."""
+    if np.linalg.norm(a) < 1e-9 or np.linalg.norm(b) < 1e-9:  # a bone of no length: nowhere to point it
+        return np.eye(3)
     a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
     v, c = np.cross(a, b), float(a @ b)
     if c < -0.999999:  # opposite: half a turn about any axis across a
