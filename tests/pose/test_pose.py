@@ -133,6 +133,22 @@ def test_two_people_moving_keep_their_ids(store, tmp_path):
         assert abs(step - (6 if side == "left" else -6)) < 2, noses
 
 
+def test_a_movie_with_a_start_timecode_gives_its_own_frame_numbers(store, tmp_path):
+    """A 25 fps movie starting at 01:00:00:00: frames numbered from 90000, the landmarks on the moving person."""
+    from fractions import Fraction
+
+    from rushes.media import encode_movie
+
+    pic = person("obama3.jpg")
+    frames = [plate([(pic, (10 + 12 * k, 10 + 6 * k))]) for k in range(4)]
+    movie = encode_movie(iter(frames), tmp_path / "walk.mov", Fraction(25), "h264", "01:00:00:00")
+    result = run("detect.pose", movie, tmp_path / "out", models=store).result
+    assert result.first_frame == 90000 and result.rate == 25 and len(result.people) == 1
+    noses = np.array([f.landmarks[0][:2] for f in result.people[0].frames])
+    assert [f.frame for f in result.people[0].frames] == [90000, 90001, 90002, 90003]
+    assert np.abs(np.diff(noses, axis=0) - (12, 6)).max() < 4, noses
+
+
 def test_no_person_in_a_photograph_without_people(store, tmp_path):
     result = run("detect.pose", PHOTOS / "coffee.png", tmp_path / "out", models=store).result
     assert result.people == [] and result.annotations() == []
