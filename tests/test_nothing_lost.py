@@ -59,11 +59,13 @@ CASES = {
     "detect.shots": ("movie", ["method=fast"], ["method=fast", "min_shot_length=80"], 3),
     "detect.faces": (_face_sequence, ["anonymize=blur"], ["anonymize=pixelate"], 4),
     "gan.upscale": (_plate_sequence, [], ["scale=2"], 3),
+    "mattes.people": (_plate_sequence, ["people=frame"], ["people=frame", "feather=1"], 3),
     "speech.vad": (_speech, [], ["threshold=0.6"], 1),
     "speech.transcribe": (_speech, [], ["max_chars=30"], 2),
     "speech.synthesize": (_script, ["engine=piper"], ["engine=piper", "speed=1.2"], 2),
 }
 OPS = list(CASES)
+RESUMABLE = {"gan.upscale": "frames", "mattes.people": "mattes"}  # operator -> its result file's stem
 
 
 @pytest.fixture()
@@ -321,9 +323,9 @@ def test_interrupted_mid_run_then_rerun(op, how, plates, reference, tmp_path):
     else:
         assert proc.returncode == -signal.SIGKILL
     now = snapshot(out)
-    if op == "gan.upscale":  # resumable: the earlier set was kept whole in versions/, some frames are done
+    if op in RESUMABLE:  # resumable: the earlier set was kept whole in versions/, some frames are done
         assert {k[len("versions/v001/"):]: v for k, v in now.items() if k.startswith("versions/v001/")} == earlier
-        assert "frames.json" not in now  # stopped mid-way: the result file is not there yet
+        assert f"{RESUMABLE[op]}.json" not in now  # stopped mid-way: the result file is not there yet
     else:  # the earlier set is still in place, untouched, and nothing of the stopped run is
         assert now == earlier
     assert run_op(op, source, out).returncode == 0

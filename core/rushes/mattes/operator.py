@@ -113,6 +113,8 @@ class MattesPeople(Operator):
             like = meta if (meta.get("spec") is not None and ext == ".exr") else None
             with ctx.output.write(name) as tmp:
                 write_image(tmp, out, like=like, channels=channels, fmt=fmt, atomic=False)
+            # the next frame leans on the matte as stored, as a resumed run reads it back: same frames either way
+            carry.resume(g, _as_stored(alpha, fmt))
             written.append(number)
         if isinstance(media, ImageSequence):
             notes += media.bad_frame_notes()
@@ -139,14 +141,22 @@ def _frames(media, span: tuple[int, int], space: str) -> Iterator[tuple[int, np.
             if got is None:  # a bad frame left out, as the media says
                 continue
             pixels, meta = got
-            if pixels.shape[2] < 3:
-                raise MediaError(f"has {pixels.shape[2]} channel(s); mattes.people needs an RGB picture",
+            names = [str(c) for c in meta.get("channels") or []]
+            if pixels.shape[2] == 2 and [n.upper() for n in names] != ["Y", "A"]:  # a vector or UV pass
+                raise MediaError(f"has 2 channels ({', '.join(names)}); mattes.people needs a grey or RGB picture",
                                  media.path if isinstance(media, Still) else media.pattern.path(number))
             yield number, pixels, meta, color.to_display_rgb8(pixels, meta, space)
     else:
         meta = {"format": "uint8", "channels": ["R", "G", "B"], "spec": None}
         for index, rgb8 in media.frames(span[0] - media.first_frame, span[1] - media.first_frame):
             yield media.first_frame + index, rgb8.astype(np.float32) / 255.0, meta, rgb8
+
+
+def _as_stored(alpha: np.ndarray, fmt: str) -> np.ndarray:
+    """The alpha as the file holds it (half, or 16-bit rounded)."""
+    if fmt == "half":
+        return alpha.astype(np.float16).astype(np.float32)
+    return (np.round(np.clip(alpha, 0, 1) * 65535) / 65535).astype(np.float32)
 
 
 def _ext(media, params: dict[str, Any]) -> str:
