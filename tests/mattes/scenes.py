@@ -46,7 +46,8 @@ def background_share(alpha: np.ndarray, box: tuple[int, int, int, int], above: f
 
 
 def write_exr_sequence(folder: Path, frames: list[np.ndarray], first: int = 1001) -> Path:
-    """The frames as a scene-linear (linear Rec.709, what rushes assumes of an unmarked EXR) half-float EXR sequence plate.####.exr; returns the pattern."""
+    """The frames as a scene-linear half-float EXR sequence plate.####.exr (linear Rec.709, what rushes
+    assumes of an unmarked EXR); returns the pattern."""
     from rushes.media import color, write_image
 
     folder.mkdir(parents=True, exist_ok=True)

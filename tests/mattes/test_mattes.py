@@ -270,8 +270,8 @@ def test_selfie_model_runs_as_mediapipe_feeds_it_and_mattes_the_person(tmp_path,
 
     write_image(tmp_path / "still.png", frame.astype(np.float32) / 255.0, fmt="uint8")
     # people=only: selfie's coarse whole-picture mask puts ~1.2 % of this background over 0.1 (docs/mattes.md)
-    result = rushes.run("mattes.people", tmp_path / "still.png", tmp_path / "out", {"model": "selfie", "people": "only"},
-                        models=store).result
+    result = rushes.run("mattes.people", tmp_path / "still.png", tmp_path / "out",
+                        {"model": "selfie", "people": "only"}, models=store).result
     assert result.settings["model"] == "selfie"
     alpha = read_image(tmp_path / "out" / "still_matte.png")[0][..., 0]
     assert scenes.inside(alpha, boxes["face"]) >= 0.95

@@ -1,8 +1,7 @@
-"""The matting itself, in numpy: MODNet at its own size, guided upsampling, person crops, temporal carry."""
+"""The matting itself, in numpy: the networks at their own size, guided upsampling, person crops, temporal carry."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -253,5 +252,3 @@ class Carry:
             return None, None
         return float(np.mean(self.changes)), float(np.mean(self.raw_changes))
 
-
-Detect = Callable[[np.ndarray], list[np.ndarray]]

@@ -120,7 +120,8 @@ class MattesPeople(Operator):
             notes += media.bad_frame_notes()
         after, before = carry.flicker()
         first = start
-        pattern = str(ctx.out_dir / (_name(media, params, None) if isinstance(media, Still) else _pattern(media, params)))
+        name = _name(media, params, None) if isinstance(media, Still) else _pattern(media, params)
+        pattern = str(ctx.out_dir / name)
         settings = {k: params[k] for k in ("model", "people", "temporal", "threshold", "grow", "feather", "output")}
         settings["colorspace"] = space
         rate = None if isinstance(media, Still) else getattr(media, "rate", None)
@@ -164,7 +165,8 @@ def _ext(media, params: dict[str, Any]) -> str:
         return params["format"]
     from ..media import ImageSequence, Still
 
-    path = media.path if isinstance(media, Still) else media.pattern.path(0) if isinstance(media, ImageSequence) else None
+    path = (media.path if isinstance(media, Still)
+            else media.pattern.path(0) if isinstance(media, ImageSequence) else None)
     return "exr" if path is not None and path.suffix.lower() == ".exr" else "png"
 
 

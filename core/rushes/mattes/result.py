@@ -38,7 +38,8 @@ class Mattes(Result):
 
     def annotations(self) -> list[Annotation]:
         there = sorted({*self.written, *self.resumed})
-        first, last = (there[0], there[-1]) if there else (self.first_frame, self.first_frame + max(self.frame_count, 1) - 1)
+        first, last = (there[0], there[-1]) if there else (self.first_frame,
+                                                             self.first_frame + max(self.frame_count, 1) - 1)
         if self.settings.get("output", "alpha") == "alpha":
             return [Media(self.pattern, "matte", first, last)]
         return [Media(self.pattern, "plate" if "#" in self.pattern else "image", first, last,
