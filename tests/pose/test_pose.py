@@ -241,3 +241,24 @@ def test_blender_draws_the_skeleton_with_its_own_renderer(store, walk, tmp_path)
     drawn = seen["empties"]["pose 1 nose"]["world"]
     for k, frame in enumerate(sorted(drawn, key=int)):  # the scene's first three frames show 1001-1003
         assert np.allclose(drawn[frame], nose[1001 + k], atol=1e-3), (frame, drawn[frame], nose[1001 + k])
+
+
+def test_a_landmark_never_visible_has_no_track_and_its_children_hang_from_the_next_one_up():
+    """left_elbow under min_visibility on every frame: no track; left_wrist's parent is left_shoulder."""
+    from rushes.results import PoseFrame, PoseTrack
+
+    def marks(frame: int) -> list[list[float]]:
+        return [[10.0 * k + frame, 5.0 * k, 0.0, 0.2 if name == "left_elbow" else 0.9]
+                for k, name in enumerate(LANDMARKS)]
+
+    frames = [PoseFrame(f, 0.99, marks(f), [[0.0, 0.0, 0.0]] * 33) for f in (10, 11)]
+    result = PoseTracks("plate.mov", 640, 400, 10, 2, None, "blazepose-full", list(LANDMARKS),
+                        [list(e) for e in EDGES], {LANDMARKS[c]: LANDMARKS[p] for c, p in PARENT.items()},
+                        [PoseTrack(1, frames)], min_visibility=0.5)
+    tracks = {a.name: a for a in result.annotations() if hasattr(a, "points")}
+    assert "pose 1 left_elbow" not in tracks and len(tracks) == 32
+    assert tracks["pose 1 left_wrist"].parent == "pose 1 left_shoulder"
+    assert tracks["pose 1 left_wrist"].points == {10: (160.0, 75.0), 11: (161.0, 75.0)}
+    assert PoseTracks.from_json(result.to_json()).to_json() == result.to_json()
+    result.min_visibility = 0.1
+    assert len([a for a in result.annotations() if hasattr(a, "points")]) == 33
