@@ -42,7 +42,8 @@ def test_run_writes_all_formats(edit_clip, tmp_path):
     out = tmp_path / "out folder ü"
     proc = rushes("run", "detect.shots", clip, "--out", out, "-p", "method=fast")
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == [".rushes", "shots.csv", "shots.edl", "shots.json", "shots.nk", "shots.otio"]
+    assert sorted(p.name for p in out.iterdir()) == [".rushes", "shots.csv", "shots.edl", "shots.html", "shots.json",
+                                                     "shots.nk", "shots.otio", "shots_pictures", "shots_sheet.jpg"]
     last = proc.stdout.strip().splitlines()[-1]
     assert str(out.resolve()) in last and "shots" in last
     data = json.loads((out / "shots.json").read_text())
@@ -113,7 +114,8 @@ def test_rerun_keeps_the_previous_results(edit_clip, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (out / "versions" / "v001" / "shots.json").read_text() == first
     assert sorted(p.name for p in (out / "versions" / "v001").iterdir()) == [
-        "shots.csv", "shots.edl", "shots.json", "shots.nk", "shots.otio"]
+        "shots.csv", "shots.edl", "shots.html", "shots.json", "shots.nk", "shots.otio", "shots_pictures",
+        "shots_sheet.jpg"]
     assert json.loads((out / "shots.json").read_text())["shots"] != json.loads(first)["shots"]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -122,6 +123,8 @@ def normalised(data: bytes, out: Path) -> bytes:
     except UnicodeDecodeError:
         return data
     text = text.replace(str(out.parent), "ROOT")
+    if text.startswith("<!DOCTYPE html>") and "VoiceLines" in text:  # its page shows those varying times too
+        return re.sub(r"\d+", "0", text).encode()
     try:
         doc = json.loads(text)
     except ValueError:
@@ -252,8 +255,10 @@ def test_two_operators_sharing_a_folder(plates, tmp_path):
     after = snapshot(out)
     assert {k[len("versions/v001/"):]: v for k, v in after.items() if k.startswith("versions/v001/")} == faces_set
     upscaled = {k: v for k, v in after.items() if not k.startswith("versions/")}
-    assert sorted(upscaled) == sorted([*(k for k in faces_set if k not in ("faces.json", "faces.nk")),
-                                       "frames.json", "frames.nk"])
+    page = lambda stem, k: k in (f"{stem}.html", f"{stem}_sheet.jpg") or k.startswith(f"{stem}_pictures/")  # noqa: E731
+    assert sorted(k for k in upscaled if not page("frames", k)) == \
+        sorted([*(k for k in faces_set if k not in ("faces.json", "faces.nk") and not page("faces", k)),
+                "frames.json", "frames.nk"]) and "frames.html" in upscaled
     # an operator with other names leaves both sets side by side
     assert run_op("detect.shots", movie, out).returncode == 0
     both = snapshot(out)
@@ -262,7 +267,7 @@ def test_two_operators_sharing_a_folder(plates, tmp_path):
     proc = rushes("run", "gan.upscale", faces, "--out", out)
     assert proc.returncode == 0 and "6 already there" in proc.stdout, proc.stdout + proc.stderr
     again = snapshot(out)
-    results = ("frames.json", "frames.nk")  # the second run's own results, written again
+    results = ("frames.json", "frames.nk", "frames.html")  # the second run's own results, written again
     assert {k: v for k, v in again.items() if k not in results} == {k: v for k, v in both.items()
                                                                      if k not in results}
 

@@ -341,6 +341,17 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     return 0 if report.status == "passed" else 1
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    """Make the pages of every result in an output folder (and below it) again, and its index."""
+    from .report import INDEX, rebuild
+
+    pages = rebuild(args.out_dir, frames_per_stretch=args.frames_per_stretch)
+    for page in pages:
+        print(f"rushes: {page}")
+    print(f"rushes: {len(pages)} page(s); open {Path(args.out_dir).resolve() / INDEX}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .version import __version__
 
@@ -439,6 +450,17 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--state", type=Path, help="worker: its state folder (token, job database); RUSHES_STATE")
     pub.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     pub.set_defaults(func=_cmd_publish)
+
+    report = sub.add_parser("report", help="make the HTML pages of the results in an output folder again",
+                            description="rushes report OUT_DIR: the page (<stem>.html, its pictures and contact "
+                                        "sheet) of every result in OUT_DIR and the output folders below it, from "
+                                        "the results' annotations and their source media, and an index.html "
+                                        "listing them (docs/report.md). Pictures already there are kept.")
+    report.add_argument("out_dir", metavar="OUT_DIR", help="an output folder of rushes run (or one above several)")
+    report.add_argument("--frames-per-stretch", type=int, choices=(1, 3), default=3,
+                        help="pictures of each stretch between markers (each shot): 3 = first, middle and last "
+                             "frame (default), 1 = the first")
+    report.set_defaults(func=_cmd_report)
 
     for p in (serve, submit, jobs, cancel, panel):
         p.add_argument("--state", type=Path, help="worker state folder (token, job database); RUSHES_STATE")

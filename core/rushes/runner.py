@@ -12,7 +12,8 @@ from .interchange import result_json, write_result, writers_for
 from .modelstore import ModelStore
 from .errors import Cancelled, ParameterError, TimedOut
 from .operators import Context, get_operator
-from .outputs import OutputFolder
+from . import report
+from .outputs import OutputFolder, describe_outputs
 from .progress import ProgressEvent
 
 
@@ -88,7 +89,10 @@ def _run(cls: type, values: dict[str, Any], spec: Any, input_path: str | Path, o
     output = output_folder(cls, media, values, input_path, out_dir, spec)
     results = result_names(cls) if write_results else []
     # refuses names on sources and on files rushes did not write, before any work
-    output.plan(op.outputs(media, values, spec.frame_range) + results)
+    output.plan(op.outputs(media, values, spec.frame_range) + results
+                + (report.page_names(cls.output_stem) if write_results else []))
+    if write_results:
+        report.check_folder(output.path, cls.output_stem)  # the page's pictures folder
     out = output.path
     cancel_event = cancel_event or threading.Event()
     timer, expired = None, threading.Event()
@@ -104,6 +108,10 @@ def _run(cls: type, values: dict[str, Any], spec: Any, input_path: str | Path, o
     try:
         result = op.run(media, values, ctx)
         envelope = run_envelope(cls, values, used.used, media, spec, output.produced() + results)
+        if write_results:  # the result's page (rushes.report), staged to land with its result files
+            page = report.Report(result_json(result, envelope), out, cls.output_stem)
+            envelope["outputs"] = describe_outputs(output.produced() + results + page.names)
+            page.write(output, envelope["outputs"])
         files = (write_result(result, cls.result, output, cls.output_stem, envelope) if write_results
                  else output.write_set({}))
         output.finish("done")

@@ -103,16 +103,19 @@ class Page:
     def __init__(self, ws_url: str):
         self.ws = WebSocket(ws_url)
         self.ids = itertools.count(1)
+        self.events: list[dict[str, Any]] = []  # what the domains a test enabled sent (Network.enable, ...)
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         msg_id = next(self.ids)
         self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
         while True:
             answer = json.loads(self.ws.recv())
-            if answer.get("id") == msg_id:  # anything else is an event nobody subscribed to
+            if answer.get("id") == msg_id:
                 if "error" in answer:
                     raise RuntimeError(f"{method}: {answer['error']}")
                 return answer["result"]
+            if "method" in answer:  # an event, of a domain the test enabled
+                self.events.append(answer)
 
     def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page (a promise is awaited)."""

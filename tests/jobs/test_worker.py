@@ -227,7 +227,7 @@ def test_killed_worker_resumes_the_job(tmp_path, store, gated_ops, script):
         assert status["message"] == "done" and status["attempts"] == 2  # ran again after the kill
         assert status["result"]["result"]["written"] == [1, 2, 3, 4]  # not resumable: all done again
         assert sorted(p.name for p in out.iterdir()) == [".rushes", "f.0001.txt", "f.0002.txt", "f.0003.txt",
-                                                         "f.0004.txt", "frames.json", "frames.nk"]
+                                                         "f.0004.txt", "frames.html", "frames.json", "frames.nk"]
         assert not list(out.glob(".rushes/tmp/*"))  # the killed run's staged frames were tidied away
         phases = [e["phase"] for e in client.events(job)]
         assert phases[:3] == ["queued", "running", "frames"] and phases[-1] == "done"
