@@ -40,6 +40,12 @@ from .worker import Worker
 MAX_BODY = 1 << 20
 _JOB = re.compile(r"^/v1/jobs/([0-9a-f]{12})(/cancel)?$")
 _EVENTS = re.compile(r"^/v1/jobs/([0-9a-f]{12})/events$")
+_REPORT = re.compile(r"^/v1/jobs/([0-9a-f]{12})/report$")
+# a report's files: the key in the path (a browser sends no token with a page's pictures)
+_REPORT_FILE = re.compile(r"^/v1/jobs/([0-9a-f]{12})/report/([^/]*)/(.+)$")
+REPORT_TYPES = {".html": "text/html; charset=utf-8", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                ".json": "application/json", ".wav": "audio/wav", ".mp3": "audio/mpeg", ".mp4": "video/mp4",
+                ".mov": "video/quicktime"}
 MAX_WAIT = 20.0  # below the client's 30 s socket timeout
 REQUEST_TIMEOUT = 10.0  # seconds a client may take to send the rest of a request
 # After refusing a request whose body was not read: how long and how much of it to read and drop
@@ -182,6 +188,12 @@ class NoteBoard:
             return self._seq, [dict(n) for n in self._notes if n["seq"] > seq]
 
 
+def report_key(token: str, job_id: str) -> str:
+    """The key in the address of a job's report files: made from the worker's token (so only who
+    holds the token can get it, from GET /v1/jobs/ID/report), good for that one job's files only."""
+    return hmac.new(token.encode("utf-8"), f"report {job_id}".encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+
 def _panel_page() -> tuple[bytes, str]:
     """The panel page and the Content-Security-Policy that lets only its own script and style run
     (pinned by hash) and its requests go only to this worker."""
@@ -219,6 +231,8 @@ class WorkerServer(ThreadingHTTPServer):
         self.max_connections = max_connections
         self._serving = threading.BoundedSemaphore(max_connections)
         self._refusing = threading.BoundedSemaphore(MAX_REFUSING)
+        self._written: dict[str, tuple[tuple[int, int], set[str]]] = {}  # folder -> (manifest stat, its files)
+        self._written_lock = threading.Lock()
         self._log_lock = threading.Lock()
         self.crash_file: Any = None  # STATE/crash.log while faulthandler writes there
         super().__init__(address, _Handler)
@@ -249,6 +263,23 @@ class WorkerServer(ThreadingHTTPServer):
         finally:
             self.shutdown_request(request)
             slot.release()
+
+    def written(self, folder: Path) -> set[str]:
+        """The files rushes wrote in an output folder (its manifest), read again only when it changed."""
+        from ..outputs import META, MANIFEST, Manifest
+
+        try:
+            st = os.stat(folder / META / MANIFEST)
+        except OSError:
+            return set()
+        key = (st.st_size, st.st_mtime_ns)
+        with self._written_lock:
+            known = self._written.get(str(folder))
+        if known is None or known[0] != key:
+            known = (key, set(Manifest.read(folder).files))
+            with self._written_lock:
+                self._written[str(folder)] = known
+        return known[1]
 
     @property
     def url(self) -> str:
@@ -404,6 +435,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _get(self) -> None:
         if urllib.parse.urlsplit(self.path).path in ("/", "/panel"):
             return self._panel()
+        if m := _REPORT_FILE.match(urllib.parse.urlsplit(self.path).path):
+            return self._report_file(*m.groups())
         if not self._authorised() or (route := self._route()) is None:
             return
         path, query = route
@@ -438,7 +471,70 @@ class _Handler(BaseHTTPRequestHandler):
             return self._events(m.group(1), query)
         if path == "/v1/notes":
             return self._notes(query)
+        if m := _REPORT.match(path):
+            return self._report(m.group(1))
         self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {path}")
+
+    def _report(self, job_id: str) -> None:
+        """GET /v1/jobs/ID/report: where a done job's report page is, {"id", "url", "index", "page"}:
+        `url` (and `index`, the output folder's index) to open in a browser on this worker, its
+        pictures beside it, with no token (the key in the address stands for it, for this job only);
+        `page`, the file itself, for a host on this machine."""
+        record = self.server.store.get(job_id)
+        if record is None:
+            return self._error(HTTPStatus.NOT_FOUND, f"no job {job_id}")
+        if record.state != "done":
+            return self._error(HTTPStatus.CONFLICT, f"job {job_id} is {record.state}; its report comes with its results")
+        found = _report_page(record.result)
+        if found is None or found[1] not in self.server.written(found[0]) or not (found[0] / found[1]).is_file():
+            return self._error(HTTPStatus.NOT_FOUND, f"job {job_id} has no report page; make it with "
+                                                     f"`rushes report {found[0] if found else record.spec.out}`")
+        folder, name = found
+        base = f"/v1/jobs/{job_id}/report/{report_key(self.server.token, job_id)}/"
+        from ..report import INDEX
+
+        self._send(HTTPStatus.OK, {"id": job_id, "url": base + urllib.parse.quote(name), "page": str(folder / name),
+                                   "index": base + INDEX if INDEX in self.server.written(folder) else None})
+
+    def _report_file(self, job_id: str, key: str, name: str) -> None:
+        """GET /v1/jobs/ID/report/KEY/NAME: a file rushes wrote in job ID's output folder (its page, the
+        page's pictures, the folder's index and the results it links), for a browser."""
+        if not hmac.compare_digest(key.encode("utf-8", "replace"), report_key(self.server.token, job_id).encode()):
+            return self._error(HTTPStatus.UNAUTHORIZED, "missing or wrong report key (ask GET /v1/jobs/ID/report)")
+        if urllib.parse.urlsplit(self.path).query:
+            return self._error(HTTPStatus.BAD_REQUEST, "a report file takes no query")
+        record = self.server.store.get(job_id)
+        if record is None or record.state != "done":
+            return self._error(HTTPStatus.NOT_FOUND, f"no done job {job_id}")
+        folder = Path((record.result or {}).get("out_dir") or record.spec.out)
+        name = urllib.parse.unquote(name)
+        parts = name.split("/")
+        if any(p in ("", ".", "..") or p.startswith(".") or "\\" in p or "\0" in p for p in parts) \
+                or name not in self.server.written(folder):
+            return self._error(HTTPStatus.NOT_FOUND, f"no file {name!r} in the results of job {job_id}")
+        target = folder / name
+        real, root = os.path.realpath(target), os.path.realpath(folder)
+        try:
+            if os.path.islink(target) or not real.startswith(root + os.sep):
+                raise OSError("not inside the output folder")
+            fh = open(target, "rb")
+        except OSError:
+            return self._error(HTTPStatus.NOT_FOUND, f"no file {name!r} in the results of job {job_id}")
+        from ..report.page import POLICY
+
+        with fh:
+            size = os.fstat(fh.fileno()).st_size
+            kind = REPORT_TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream")
+            self._responded = True
+            self.send_response(HTTPStatus.OK)
+            for header, value in (("Content-Type", kind), ("Content-Length", str(size)),
+                                  ("Content-Security-Policy", f"{POLICY}; frame-ancestors 'none'"),
+                                  ("Cache-Control", "no-cache"), ("Referrer-Policy", "no-referrer"),
+                                  ("X-Content-Type-Options", "nosniff")):
+                self.send_header(header, value)
+            self.end_headers()
+            while chunk := fh.read(1 << 16):
+                self.wfile.write(chunk)
 
     def _jobs(self, query: dict[str, list[str]]) -> None:
         """GET /v1/jobs?limit=N&before=ID: a page of jobs, newest first, as summaries (a job without
@@ -545,6 +641,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.OK, {"state": state})
         if _EVENTS.match(path):
             return self._error(HTTPStatus.METHOD_NOT_ALLOWED, "read a job's events with GET", {"Allow": "GET"})
+        if _REPORT.match(path) or _REPORT_FILE.match(path):
+            return self._error(HTTPStatus.METHOD_NOT_ALLOWED, "read a job's report with GET", {"Allow": "GET"})
         if path == "/v1/notes":
             return self._add_note(body)
         self._error(HTTPStatus.NOT_FOUND, f"no such endpoint {path}")
@@ -590,6 +688,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _NO_BODY = object()
+
+
+def _report_page(result: dict[str, Any] | None) -> tuple[Path, str] | None:
+    """A done job's output folder and the name of its page: its result JSON's stem, .html."""
+    if not isinstance(result, dict) or not isinstance(result.get("out_dir"), str):
+        return None
+    stems = [Path(str(f)).stem for f in result.get("files") or [] if str(f).endswith(".json")]
+    return (Path(result["out_dir"]), f"{stems[0]}.html") if stems else None
 
 
 def _whole(values: list[str]) -> int | None:
