@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from . import frames
 from .rushes_hostkit import client as rushes_client
+from .rushes_hostkit import jobs as kitjobs
 
 MIN_VERSION = (18, 5)  # Timeline.AddTrack, DeleteTrack, DeleteClips and GetIsTrackEnabled arrived in 18.5
 # The calls rushes makes that are newer than MIN_VERSION: the first release whose scripting README lists
@@ -327,19 +328,20 @@ class Worker(object):
             if not _worker_error(exc):
                 raise
             raise ResolveActionError("the rushes worker refused %s: %s" % (what, exc))
-        shown = -1
+        shown = [-1]
+
+        def progress(event: dict) -> None:
+            percent = int(round(100 * (event.get("fraction") or 0)))
+            if log and percent >= shown[0] + 25 and kitjobs.running(event):
+                shown[0] = percent
+                log("%s: %d%% %s" % (what, percent, event.get("message") or ""))
+
         try:
-            for event in self.client.follow(job, wait=poll):
-                percent = int(round(100 * (event.get("fraction") or 0)))
-                if log and percent >= shown + 25 and event["phase"] not in rushes_client.FINAL:
-                    shown = percent
-                    log("%s: %d%% %s" % (what, percent, event.get("message") or ""))
-            status = self.client.status(job)
+            status = kitjobs.follow(self.client, job, progress=progress, wait=poll)
         except Exception as exc:
             if not _worker_error(exc):
                 raise
             raise ResolveActionError("lost the rushes worker while running %s: %s" % (what, exc))
         if status.get("state") != "done":
-            reason = status.get("error") or status.get("message") or status.get("state")
-            raise ResolveActionError("%s %s: %s" % (what, status.get("state"), reason))
+            raise ResolveActionError("%s %s: %s" % (what, status.get("state"), kitjobs.reason(status)))
         return status["result"]

@@ -60,6 +60,14 @@ def test_cut_markers_land_on_scene_frames(observed, edit_clip):
     assert len(expected) == 8  # the trim hides the last cut (430 + 101 >= 580 - 60)
 
 
+def test_open_report_opens_the_page_of_the_last_job(observed):
+    page = observed["out"] / "shots" / "shots.html"
+    report = observed["report"]
+    assert report["operator"] and report["last"] == str(page) and page.is_file()
+    assert report["summary"].endswith(f"; report: {page} (Rushes > Open report)"), report["summary"]
+    assert report["result"] == ["FINISHED"] and report["opened"] == [page.as_uri()]
+
+
 def test_undo_removes_the_markers_and_redo_brings_them_back(observed):
     assert observed["after_undo"] == []
     assert observed["after_redo"] == observed["shots"]["markers"]

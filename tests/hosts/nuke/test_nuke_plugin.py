@@ -76,14 +76,23 @@ def test_detect_faces_makes_a_tracker_on_the_read(script, worker, tmp_path):
     assert node["rushes_job"].value()
 
 
-def test_detect_shots_cut_markers_in_comp_frames_and_the_otio(script, worker, edit_clip):
+def test_detect_shots_cut_markers_in_comp_frames_and_the_otio(script, worker, edit_clip, monkeypatch):
     clip, truth = edit_clip
+    opened: list = []
+    monkeypatch.setattr(rushes_nuke.jobs, "_last_report", [])
+    monkeypatch.setattr(rushes_nuke.jobs.webbrowser, "open", opened.append)  # never a real browser
     read = nuke._read(clip, 1, 480, 320, 180, name="edit", frame_mode="offset", frame="1000")
     node = menu_node("detect.shots", read)
+    nuke.menu("Nuke").findItem("rushes/Open report").invoke()  # no job yet: says so, opens nothing
+    assert opened == [] and nuke._messages[-1].startswith("rushes: no report to open")
     node["rp_method"].setValue("fast")
     status = run_and_wait(node)
     assert status.startswith("done:") and "shots.otio" in status, status
     out = script.parent / "rushes" / "edit_detect_shots"
+    # the status names the run's report page, and rushes > Open report opens it
+    assert status.endswith("; report: %s (rushes > Open report)" % (out / "shots.html")), status
+    nuke.menu("Nuke").findItem("rushes/Open report").invoke()
+    assert opened == [(out / "shots.html").as_uri()] and (out / "shots.html").is_file()
     cuts = json.loads((out / "shots.json").read_text())
     assert cuts["first_frame"] == 0  # the movie has no timecode: rushes numbers it from 0, Nuke from 1
     markers = nuke.toNode("rushes_detect_shots_edit_markers")

@@ -61,6 +61,8 @@ def _menu_for(kinds: set[str], with_results: bool = True):
         # the operators shown may be the shipped or cached list: Connect loads the worker's own
         layout.operator("rushes.connect", text="Reconnect" if link.current() else "Connect", icon="LINKED")
         layout.operator("rushes.cancel", icon="CANCEL")
+        if jobs.last_report() is not None:  # after a job: its report page
+            layout.operator("rushes.open_report", icon="URL")
         if with_results:
             layout.operator("rushes.remove_run", icon="TRASH")
     return draw

@@ -12,6 +12,8 @@ import threading
 import time
 from typing import Any, Callable
 
+from .rushes_hostkit import jobs as kitjobs
+from .rushes_hostkit import results
 from .rushes_hostkit.client import WorkerClient, WorkerError
 
 
@@ -31,6 +33,7 @@ class Job:
         self.summary = ""  # the last line: what was made, or why it failed
         self.error = False
         self.finished = False
+        self.report_page: str | None = None  # the run's report page, once done
         self._events: queue.Queue = queue.Queue()
         self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._follow, name=f"rushes-job-{job_id}", daemon=True)
@@ -39,9 +42,9 @@ class Job:
     # -- watcher thread (no bpy here) ------------------------------------------------------------
     def _follow(self) -> None:
         try:
-            for event in self.client.follow(self.id, wait=0.5, stop=self._cancel.is_set):
-                self._events.put(("event", event))
-            self._events.put(("final", self.client.status(self.id)))
+            final = kitjobs.follow(self.client, self.id, progress=lambda event: self._events.put(("event", event)),
+                                   stop=self._cancel.is_set, wait=0.5)
+            self._events.put(("final", final))
         except WorkerError as exc:
             self._events.put(("lost", str(exc)))
 
@@ -78,7 +81,9 @@ class Job:
                 self._finish(f"{self.label}: results are in {status.get('spec', {}).get('out', '?')} but could not be "
                              f"added to Blender ({type(exc).__name__}: {exc})", error=True)
                 return
-            self._finish(f"{self.label}: {made}", error=False)
+            self.report_page = results.report_page(status)
+            page = f"; report: {self.report_page} (Rushes > Open report)" if self.report_page else ""
+            self._finish(f"{self.label}: {made}{page}", error=False)
         elif self.state == "cancelled":
             self._finish(f"{self.label}: cancelled; earlier results kept", error=False)
         else:
@@ -103,3 +108,8 @@ ACTIVE: list[Job] = []
 
 def active() -> list[Job]:
     return [job for job in ACTIVE if not job.finished]
+
+
+def last_report() -> str | None:
+    """The report page of the last job finished in this session that has one."""
+    return next((job.report_page for job in reversed(ACTIVE) if job.finished and job.report_page), None)

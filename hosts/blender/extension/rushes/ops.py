@@ -15,6 +15,7 @@ With `wait=True` (scripts, background mode, tests) it runs the job to the end be
 from __future__ import annotations
 
 import os
+import pathlib
 import time
 from fractions import Fraction
 from typing import Any
@@ -447,4 +448,30 @@ class RUSHES_OT_remove_run(bpy.types.Operator):
         return {"FINISHED"}
 
 
-FIXED = (RUSHES_OT_connect, RUSHES_OT_cancel, RUSHES_OT_remove_run)
+def _open_url(url: str) -> None:
+    """Hand a URL to the system's browser (a test replaces this to see what would open)."""
+    bpy.ops.wm.url_open(url=url)
+
+
+class RUSHES_OT_open_report(bpy.types.Operator):
+    """Open the last rushes job's report page (its results drawn over its frames) in the web browser"""
+
+    bl_idname = "rushes.open_report"
+    bl_label = "Open report"
+
+    @classmethod
+    def poll(cls, context: Any) -> bool:
+        return jobs.last_report() is not None
+
+    def execute(self, context: Any) -> set[str]:
+        page = jobs.last_report()
+        if page is None or not os.path.isfile(page):
+            self.report({"WARNING"}, "rushes: no report to open: run an operator first" if page is None else
+                        f"rushes: the report page {page} is gone; make it again with `rushes report {os.path.dirname(page)}`")
+            return {"CANCELLED"}
+        _open_url(pathlib.Path(page).as_uri())
+        self.report({"INFO"}, f"rushes: opened {page}")
+        return {"FINISHED"}
+
+
+FIXED = (RUSHES_OT_connect, RUSHES_OT_cancel, RUSHES_OT_remove_run, RUSHES_OT_open_report)

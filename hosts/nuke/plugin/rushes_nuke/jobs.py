@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import threading
 import time
+import webbrowser
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 import nuke
 
 from . import apply, panel, reads
 from .connection import PluginError, connect
-from .rushes_hostkit.client import FINAL, WorkerError
+from .rushes_hostkit import jobs as kitjobs
+from .rushes_hostkit import results
+from .rushes_hostkit.client import WorkerError
 
 POLL = 1.0          # seconds per events long-poll: how soon a click on Cancel is seen
 STATUS_EVERY = 0.25  # seconds between status line updates
 
 _running: Dict[str, "Job"] = {}  # rushes node name -> its job in this session
+_last_report: List[str] = []  # the report page of the last job done in this session (rushes > Open report)
 _lock = threading.Lock()
 
 
@@ -49,6 +54,7 @@ class Job:
         self.state = "queued"
         self.error: Optional[str] = None
         self.notes: List[str] = []
+        self.report: Optional[str] = None  # its report page, once done
 
     def status(self, text: str) -> None:
         if self.node:
@@ -79,25 +85,28 @@ class Job:
         client = connect()
         self.job_id = client.submit(self.spec())
         self.status("queued (job %s)" % self.job_id)
-        phase, shown = "queued", 0.0
-        for event in client.follow(self.job_id, wait=POLL, stop=lambda: self._stopping(task)):
-            phase = event["phase"] or phase
+        seen = {"phase": "queued", "shown": 0.0}
+
+        def progress(event: Dict[str, Any]) -> None:
+            seen["phase"] = event["phase"] or seen["phase"]
             if event.get("fraction") is not None:
                 task.setProgress(int(round(100 * float(event["fraction"]))))
             if event.get("message"):
                 task.setMessage(event["message"])
-            if time.monotonic() - shown > STATUS_EVERY and phase not in FINAL:
-                shown = time.monotonic()
-                self.status("%s: %s" % (phase, event.get("message") or ""))
-        final = client.status(self.job_id)
+            if time.monotonic() - seen["shown"] > STATUS_EVERY and kitjobs.running(event):
+                seen["shown"] = time.monotonic()
+                self.status("%s: %s" % (seen["phase"], event.get("message") or ""))
+
+        final = kitjobs.follow(client, self.job_id, progress=progress, stop=lambda: self._stopping(task), wait=POLL)
         self.state = final["state"]
         if self.state == "done":
             task.setProgress(100)
+            self.report = results.report_page(final)
             self.main(self._apply, (final["result"],))
         elif self.state == "cancelled":
             self.status("cancelled (frames already written stay for a rerun to resume)")
         else:
-            self.error = final.get("error") or final.get("message") or "failed"
+            self.error = kitjobs.reason(final)
             self.status("failed: %s" % self.error)
 
     def _stopping(self, task: Any) -> bool:
@@ -108,15 +117,18 @@ class Job:
         return False
 
     def _apply(self, result: Dict[str, Any]) -> None:
-        """Main thread: the result's nodes beside the Read, and the status line."""
+        """Main thread: the result's nodes beside the Read, and the status line (naming the report)."""
+        if self.report:
+            _last_report[:] = [self.report]
+        page = "; report: %s (rushes > Open report)" % self.report if self.report else ""
         try:
             self.made, summary = apply.result_nodes(self.plate, result)
         except PluginError as exc:
-            self.status("done, but: %s" % exc)
+            self.status("done, but: %s%s" % (exc, page))
             return
         notes = "; ".join(self.notes)
         if self.node:
-            panel.set_status(self.node, "done: %s%s" % (summary, " (%s)" % notes if notes else ""), self.job_id)
+            panel.set_status(self.node, "done: %s%s%s" % (summary, " (%s)" % notes if notes else "", page), self.job_id)
 
 
 def _reads_for(node: Any) -> List[Any]:
@@ -185,6 +197,23 @@ def cancel_node(node: Any) -> None:
         say(str(exc))
         return
     panel.set_status(node.fullName(), state)
+
+
+def last_report() -> Optional[str]:
+    """The report page of the last job done in this session, if it has one."""
+    return _last_report[0] if _last_report else None
+
+
+def open_report() -> Optional[str]:
+    """rushes > Open report: the last job's report page in the web browser; says so when there is none."""
+    page = last_report()
+    if page is None or not Path(page).is_file():
+        say("rushes: no report to open: run an operator first (each run writes its report page)"
+            if page is None else "rushes: the report page %s is gone; make it again with `rushes report %s`"
+            % (page, Path(page).parent))
+        return None
+    webbrowser.open(Path(page).as_uri())
+    return page
 
 
 def run(operator: str, read: Any, params: Optional[Dict[str, Any]] = None, out: Optional[str] = None) -> List[Any]:

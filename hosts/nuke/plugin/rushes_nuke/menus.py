@@ -1,5 +1,5 @@
 """The rushes menu (Nuke's menu bar) and toolbar: one entry per operator the worker offers (a
-studio's own operators too), plus Refresh operators and Settings.
+studio's own operators too), plus Open report (the last job's page), Refresh operators and Settings.
 
 Built at start-up from the operators cached in ~/.nuke/rushes_operators.json, or from a worker
 already running; start-up never starts a worker. Refresh asks the worker (starting one if need be).
@@ -26,6 +26,8 @@ def _fill(menu: Any, ops: List[Dict[str, Any]]) -> None:
         group, _, leaf = op["name"].partition(".")
         menu.addCommand("%s/%s" % (group, leaf or group), _command(op), tooltip=op.get("summary", ""))
     menu.addSeparator()
+    menu.addCommand("Open report", "import rushes_nuke.jobs; rushes_nuke.jobs.open_report()",
+                    tooltip="the last job's report page, in the web browser")
     menu.addCommand("Refresh operators", "import rushes_nuke.menus; rushes_nuke.menus.refresh()")
     menu.addCommand("Settings...", "import rushes_nuke.menus; rushes_nuke.menus.configure()")
 

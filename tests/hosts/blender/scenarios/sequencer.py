@@ -33,6 +33,15 @@ with window_override():
     result = bpy.ops.rushes.detect_shots("EXEC_DEFAULT", True, strip="take", wait=True,
                                          out_dir=args["out"] + "/shots")
 observed["shots"] = {"result": sorted(result), "markers": markers(scene)}
+# Open report: the operator resolves the last job's page and hands its file:// URL to the browser
+# (ops._open_url, replaced here: a test never opens a browser)
+from bl_ext.user_default.rushes import jobs as rushes_jobs, ops as rushes_ops  # noqa: E402
+
+opened: list = []
+rushes_ops._open_url = opened.append
+observed["report"] = {"operator": "open_report" in dir(bpy.ops.rushes), "last": rushes_jobs.last_report(),
+                      "summary": rushes_jobs.ACTIVE[-1].summary, "result": sorted(bpy.ops.rushes.open_report()),
+                      "opened": opened}
 with window_override():
     bpy.ops.ed.undo()
 scene = bpy.context.scene
