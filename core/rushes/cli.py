@@ -457,9 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "the results' annotations and their source media, and an index.html "
                                         "listing them (docs/report.md). Pictures already there are kept.")
     report.add_argument("out_dir", metavar="OUT_DIR", help="an output folder of rushes run (or one above several)")
-    report.add_argument("--frames-per-stretch", type=int, choices=(1, 3), default=3,
-                        help="pictures of each stretch between markers (each shot): 3 = first, middle and last "
-                             "frame (default), 1 = the first")
+    report.add_argument("--frames-per-stretch", type=int, choices=(1, 3), default=1,
+                        help="pictures of each stretch between markers (each shot): 1 = its first frame "
+                             "(default, as a run makes), 3 = its first, middle and last")
     report.set_defaults(func=_cmd_report)
 
     for p in (serve, submit, jobs, cancel, panel):

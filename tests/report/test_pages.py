@@ -12,6 +12,7 @@ import pytest
 
 import rushes
 from fixtures import studio
+from rushes import cli
 from rushes.media import read_image
 
 CORE = Path(rushes.__file__).parent
@@ -34,6 +35,11 @@ def check_page_basics(page, out: Path) -> list[list]:
     return pictures
 
 
+def card_frames(page) -> list[list[int]]:
+    return page.evaluate("[...document.querySelectorAll('.stretch')].map(c => [...c.querySelectorAll('figcaption')]"
+                         ".map(f => +f.textContent.split(' · ')[1].split(' ')[0]))")
+
+
 def test_a_shots_page_has_one_card_per_shot_with_its_first_middle_and_last_frame(tmp_path, edit_clip, browser, store):
     clip, _ = edit_clip
     out = tmp_path / "shots"
@@ -41,16 +47,14 @@ def test_a_shots_page_has_one_card_per_shot_with_its_first_middle_and_last_frame
     doc = doc_of(out, "shots")
     assert {"path": "shots.html", "kind": "html"} in doc["outputs"] and {"path": "shots_sheet.jpg", "kind": "image"} \
         in doc["outputs"] and [p.name for p in run.files][0] == "shots.json"
+    shots = doc["shots"]
     page = browser.open((out / "shots.html").as_uri())
     try:
-        pictures = check_page_basics(page, out)
-        shots = doc["shots"]
+        check_page_basics(page, out)
         cards = page.evaluate("[...document.querySelectorAll('.stretch')].map(c => [+c.dataset.start, +c.dataset.end])")
         assert cards == [[s["start"], s["end"]] for s in shots]
         assert int(page.evaluate("document.querySelector('.set .count').textContent")) == len(shots)
-        frames = page.evaluate("[...document.querySelectorAll('.stretch')].map(c => [...c.querySelectorAll('figcaption')]"
-                               ".map(f => +f.textContent.split(' · ')[1].split(' ')[0]))")
-        assert frames == [sorted({s["start"], (s["start"] + s["end"] - 1) // 2, s["end"] - 1}) for s in shots]
+        assert card_frames(page) == [[s["start"]] for s in shots]  # a run's page: each shot's first frame
         names = page.evaluate("[...document.querySelectorAll('.stretch strong')].map(s => s.textContent)")
         assert names == ["1. start"] + [f"{n}. cut {n - 1}" for n in range(2, len(shots) + 1)]
         # markers on the timeline strip, at their frames
@@ -58,6 +62,15 @@ def test_a_shots_page_has_one_card_per_shot_with_its_first_middle_and_last_frame
         assert ticks == len(doc["cuts"])
         assert page.evaluate("document.querySelector('.stretch .meta').textContent").startswith(
             f"0–{shots[0]['end'] - 1} · {shots[0]['end']} frames · {shots[0]['end'] / 25:.2f} s · 00:00:00:00")
+    finally:
+        page.close()
+    # first, middle and last frame, as PySceneDetect shows them: `rushes report --frames-per-stretch 3`
+    assert cli.main(["report", str(out), "--frames-per-stretch", "3"]) == 0
+    page = browser.open((out / "shots.html").as_uri())
+    try:
+        pictures = check_page_basics(page, out)
+        assert card_frames(page) == [sorted({s["start"], (s["start"] + s["end"] - 1) // 2, s["end"] - 1}) for s in shots]
+        assert int(page.evaluate("document.querySelector('.set .count').textContent")) == len(shots)
     finally:
         page.close()
     # the thumbnails are the source's frames (decoded once, sized for the page)

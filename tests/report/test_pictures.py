@@ -22,6 +22,21 @@ def test_movie_pictures_are_the_frames_asked_for_each_at_its_size(sample_clip):
     assert list(movie.pictures({})) == []
 
 
+def test_movie_pictures_reach_frames_between_key_frames_exactly(edit_clip):
+    """The edit's frames either side of its cuts and between its key frames: sought or decoded on,
+    frames nothing is made from skipped when none asked for is near, the pixels a plain read gives."""
+    clip, truth = edit_clip
+    movie = Movie(clip)
+    keys = movie._key_frames()
+    assert keys[0] == 0 and len(keys) > 2 and keys != list(range(movie.frame_count))
+    inside = range(movie.frame_count)
+    wanted = sorted({0, *truth["cuts"], *(c - 1 for c in truth["cuts"]), *(k + 7 for k in keys if k + 7 in inside),
+                     movie.frame_count - 1})
+    got = dict(movie.pictures({f: (160, 90) for f in wanted}))
+    everything = dict(movie.frames(size=(160, 90)))
+    assert sorted(got) == wanted and all(np.array_equal(got[f], everything[f]) for f in wanted)
+
+
 def test_jpegs_read_back_close_to_their_pixels(tmp_path):
     ramp = np.zeros((91, 161, 3), np.uint8)  # odd sizes, as crops have
     ramp[:] = np.linspace(0, 255, 161)[None, :, None].astype(np.uint8)

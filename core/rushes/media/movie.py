@@ -14,6 +14,8 @@ from .timecode import exact_rate, timecode_to_frame
 
 # One scaler for every frame that feeds a detector, so results are reproducible.
 SCALER = "BICUBIC"
+# Frames a decoder holds back before it gives them out (B-frame reordering), at most, in practice.
+REORDER = 16
 
 
 @dataclass
@@ -147,49 +149,71 @@ class Movie:
         """Yield (index, RGB uint8 HxWx3) for only the frames asked for, in order, each at its own
         size ((width, height); None: the frame's own), in one pass over the file.
 
-        For pictures people look at (a report's thumbnails): decoding runs on through frames
-        close together and seeks over long stretches (further than the longest run between key
-        frames seen so far), and only the frames asked for are converted. A frame past the end
-        is left out.
+        For pictures people look at (a report's thumbnails), as cheaply as exact frames allow:
+        each frame is reached from wherever is cheaper, decoding on from the frame before or a
+        seek to its own key frame (found from the packets, not decoded); frames that no other
+        frame is made from are not decoded unless one asked for is near; only the frames asked
+        for are converted. A frame past the end is left out.
         """
+        from bisect import bisect_right
+
         wanted = sorted(i for i in sizes if i >= 0)
         if not wanted:
             return
+        keys = self._key_frames()
         container = _open(self.path)
         try:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             tb, start_time = stream.time_base, stream.start_time or 0
-            gop, last_key, index, k, sought = max(12, round(self.rate)), None, -1, 0, None
+            index, k = -1, 0
+
+            def key_of(frame: int) -> int:
+                return keys[bisect_right(keys, frame) - 1] if keys and keys[0] <= frame else 0
+
             while k < len(wanted):
-                landing = None
-                if wanted[k] - index > gop and wanted[k] > 0 and sought != wanted[k]:
+                if key_of(wanted[k]) > index + 1:  # its key frame lies ahead: seek rather than decode on
                     target = start_time + int(Fraction(wanted[k]) / self.rate / tb)
                     container.seek(target, stream=stream, backward=True, any_frame=False)
-                    index, last_key, sought, landing = -1, None, wanted[k], wanted[k]
                 more = False
                 try:
                     for frame in container.decode(stream):
                         index = round((frame.pts - start_time) * tb * self.rate) if frame.pts is not None else index + 1
-                        if landing is not None:  # a seek lands on the key frame before: runs are at least this long
-                            gop, landing = max(gop, landing - index), None
-                        if frame.key_frame:
-                            if last_key is not None:
-                                gop = max(gop, index - last_key)
-                            last_key = index
                         while k < len(wanted) and wanted[k] <= index:  # the picture showing at wanted[k]
                             width, height = sizes[wanted[k]] or (None, None)
                             yield wanted[k], frame.reformat(width=width, height=height, format="rgb24",
                                                             interpolation=SCALER).to_ndarray()
                             k += 1
-                        if k == len(wanted) or (wanted[k] - index > gop and sought != wanted[k]):
+                        if k == len(wanted) or key_of(wanted[k]) > index + 1:
                             more = True
                             break
+                        # frames come out a few after their packets go in: skip only well before one asked for
+                        stream.codec_context.skip_frame = "DEFAULT" if wanted[k] - index <= REORDER else "NONREF"
                 except av.error.FFmpegError as exc:
                     raise MediaError(f"corrupt or truncated movie: decoding failed after frame {index} "
                                      f"({_reason(exc)})", self.path) from None
                 if not more:
                     return  # the end of the movie: what is left is past it
+                stream.codec_context.skip_frame = "DEFAULT"
+        finally:
+            container.close()
+
+    def _key_frames(self) -> list[int]:
+        """The indices of the key frames (every frame of an intra-only codec such as ProRes), from
+        the packets, none decoded; [] when the packets carry no times."""
+        container = _open(self.path)
+        try:
+            stream = container.streams.video[0]
+            if stream.codec_context.codec.intra_only:
+                return list(range(max(self.frame_count, 1)))
+            tb, start_time = stream.time_base, stream.start_time or 0
+            keys = []
+            for packet in container.demux(stream):
+                if packet.is_keyframe and packet.pts is not None:
+                    keys.append(round((packet.pts - start_time) * tb * self.rate))
+            return sorted(keys)
+        except av.error.FFmpegError:
+            return []  # decoding says what is wrong with it
         finally:
             container.close()
 

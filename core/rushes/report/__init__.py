@@ -45,9 +45,14 @@ def pictures_folder(stem: str) -> str:
 
 
 class Report:
-    """One result's page, laid out from its JSON document (`result_json`: envelope, fields, annotations)."""
+    """One result's page, laid out from its JSON document (`result_json`: envelope, fields, annotations).
 
-    def __init__(self, doc: dict[str, Any], folder: str | Path, stem: str, frames_per_stretch: int = 3,
+    `frames_per_stretch`: pictures of each stretch between markers (a shot): 1, its first frame
+    (a run's default: a shot's first frame is often a key frame, so its page costs a few per cent
+    of the run), or 3, its first, middle and last, as PySceneDetect shows them (near a whole decode).
+    """
+
+    def __init__(self, doc: dict[str, Any], folder: str | Path, stem: str, frames_per_stretch: int = 1,
                  sets: list[AnnotationSet] | None = None):
         self.folder = Path(folder)
         self.stem = stem
@@ -278,7 +283,7 @@ def _joining(result: ResultFile) -> OutputFolder:
     return output
 
 
-def rebuild(out_dir: str | Path, frames_per_stretch: int = 3) -> list[Path]:
+def rebuild(out_dir: str | Path, frames_per_stretch: int = 1) -> list[Path]:
     """`rushes report OUT_DIR`: the pages of every result in OUT_DIR and below, and their indexes.
 
     Everything is read and checked before anything is written: a folder with no results, a result

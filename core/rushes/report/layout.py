@@ -135,7 +135,7 @@ def _where(s: SetView, frame: int) -> str:
 
 
 def lay_out(doc: dict[str, Any], sets: list[AnnotationSet], folder: Path, stem: str,
-            frames_per_stretch: int = 3) -> Layout:
+            frames_per_stretch: int = 1) -> Layout:
     """Lay a result out: open each source's reel (pictures) and decide every picture the page shows."""
     media = doc.get("media") if isinstance(doc.get("media"), dict) else {}
     colorspace = str(media.get("colorspace") or "auto")
