@@ -32,6 +32,7 @@ import os
 
 from . import frames
 from . import render
+from .rushes_hostkit import results
 from .context import (CLIP_COLORS, MARKER_COLORS, ClipUse, ResolveActionError, TimelineClock, Worker, clips_on,
                       current, edition, frame_count, output_folder, safe_name)
 
@@ -60,6 +61,7 @@ class _Session(object):
         self.out = None
         self._worker_args = (client, state_dir, executable, start)
         self.worker = None
+        self.reports = []  # each done job's report page, in the order they ran
 
     def output(self, action: str) -> str:
         self.out = output_folder(self._out, self.project, self.timeline, action, self.settings)
@@ -74,7 +76,11 @@ class _Session(object):
         spec = {"operator": operator, "input": path, "out": os.path.join(self.out, folder), "params": dict(params)}
         if media:
             spec["media"] = media
-        return self.connect().run(spec, "%s on %s" % (operator, os.path.basename(path)), self.log)
+        result = self.connect().run(spec, "%s on %s" % (operator, os.path.basename(path)), self.log)
+        page = results.report_page(result)
+        if page and page not in self.reports:
+            self.reports.append(page)
+        return result
 
     def close(self) -> None:
         if self.worker is not None:

@@ -9,15 +9,17 @@ import sys
 import time
 import traceback
 import webbrowser
+from pathlib import Path
 
 from . import actions
 from .rushes_hostkit import client as rushes_client
-from .context import ResolveActionError
+from .context import ResolveActionError, write_text
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SETTINGS = os.path.join(os.path.dirname(HERE), "rushes_settings.json")
 LOG = os.path.join(os.path.dirname(HERE), "rushes_resolve.log")
 PANEL_MARK = "rushes_panel.json"  # beside the settings: the Resolve process and worker whose panel was opened
+LAST_REPORT = "rushes_last_report.json"  # beside the settings: the last action's report page (Open Report)
 MAX_NOTE = 2000  # characters the worker takes in one note
 ACTIONS = ("run_operator", "markers_at_cuts", "subtitles", "scratch_voice", "upscale_clips", "anonymize_clips",
            "face_markers")
@@ -142,7 +144,10 @@ def run(action: str, scope: dict | None = None, settings_path: str = SETTINGS, l
         params = dict(settings.get(action) or {})
         resolve = find_resolve(scope)
         panel.show()
-        return getattr(actions, action)(resolve, settings=settings, log=panel.say, **params)
+        summary = getattr(actions, action)(resolve, settings=settings, log=panel.say, **params)
+        if isinstance(summary, dict) and summary.get("reports"):
+            _remember_report(settings_path, summary["reports"][-1])
+        return summary
     except ResolveActionError as exc:
         failed = "rushes: %s" % exc
     except Exception as exc:  # never a traceback in the console: one line, the details in the log
@@ -159,3 +164,31 @@ def run(action: str, scope: dict | None = None, settings_path: str = SETTINGS, l
         panel.say(failed, "error")
         panel.show(failed=True)
     return None
+
+
+def _remember_report(settings_path: str, page: str) -> None:
+    """Keep the last action's report page beside the settings, for Open Report (best effort)."""
+    mark = os.path.join(os.path.dirname(os.path.abspath(settings_path)), LAST_REPORT)
+    try:
+        write_text(mark, json.dumps({"page": page}))
+    except OSError:
+        pass
+
+
+def open_report(settings_path: str = SETTINGS, log=say, open_url=None):
+    """Workspace > Scripts > rushes > Open Report: the last action's report page in the web browser.
+    Returns the page, or None after one line saying why there is none."""
+    mark = os.path.join(os.path.dirname(os.path.abspath(settings_path)), LAST_REPORT)
+    try:
+        with open(mark, encoding="utf-8") as f:
+            page = json.load(f)["page"]
+    except (OSError, ValueError, KeyError, TypeError):
+        log("rushes: no report to open: run a rushes action first (each one writes its report page)")
+        return None
+    if not isinstance(page, str) or not os.path.isfile(page):
+        log("rushes: the report page %s is gone; make it again with `rushes report %s`" % (page, os.path.dirname(str(page))))
+        return None
+    url = Path(os.path.abspath(page)).as_uri()
+    (open_url or webbrowser.open)(url)
+    log("rushes: opened %s" % page)
+    return page

@@ -17,7 +17,7 @@ from fixtures.hostkit import kit_files
 from rushes_resolve_tools.install import scripts_folder
 
 ENTRIES = {"Markers at Cuts.py", "Subtitles.py", "Scratch Voice.py", "Upscale Clips.py", "Anonymize Clips.py",
-           "Face Markers.py", "Run Operator.py"}
+           "Face Markers.py", "Run Operator.py", "Open Report.py"}
 
 
 def test_scripts_folder_per_os(tmp_path):

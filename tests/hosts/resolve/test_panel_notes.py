@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,26 @@ def test_open_panel_false_and_no_worker(running, tmp_path, browser_opened):
     assert lines[-1] == "rushes: transcribing 1 audio clip(s) of 'Edit'" and panel.client is None
     panel.show(failed=True)
     assert browser_opened == []
+
+
+def test_the_last_line_names_the_report_and_open_report_opens_it(running, cut_movies, tmp_path, browser_opened):
+    state, client = running
+    settings = settings_file(tmp_path, state_dir=str(state), output_root=str(tmp_path / "out"), open_panel=False,
+                             markers_at_cuts={"color": "Cyan", "method": "fast"})
+    lines: list = []
+    assert menu.open_report(settings, log=lines.append) is None  # no action yet: says so, opens nothing
+    assert lines[-1].startswith("rushes: no report to open") and browser_opened == []
+    resolve, project, timeline = feature()
+    cut_in(project, timeline, pool_item(project, cut_movies["23.976"]), 20, 140, 0)
+    summary = menu.run("markers_at_cuts", {"resolve": resolve}, settings, log=lines.append)
+    assert summary is not None and len(summary["reports"]) == 1, lines
+    page = summary["reports"][0]
+    assert page.startswith(str(tmp_path / "out")) and page.endswith(os.sep + "shots.html") and os.path.isfile(page)
+    assert lines[-1].startswith("rushes: detect.shots: ") and lines[-1].endswith("; report: %s" % page), lines[-1]
+    assert notes(client)[-1]["text"] == lines[-1][len("rushes: "):]  # the panel's last note names it too
+    assert browser_opened == []
+    assert menu.open_report(settings, log=lines.append) == page
+    assert browser_opened == [Path(page).as_uri()] and lines[-1] == "rushes: opened %s" % page
+    os.remove(page)
+    assert menu.open_report(settings, log=lines.append) is None and len(browser_opened) == 1
+    assert lines[-1].startswith("rushes: the report page %s is gone" % page)
