@@ -23,7 +23,7 @@ PACKAGES = [HOSTS / "blender" / "extension" / "rushes", HOSTS / "nuke" / "plugin
 if str(KIT.parent) not in sys.path:
     sys.path.insert(0, str(KIT.parent))
 
-from rushes_hostkit import cache, jobs, params, results  # noqa: E402
+from rushes_hostkit import cache, folders, jobs, params, results  # noqa: E402
 from rushes_hostkit.client import WorkerClient  # noqa: E402
 
 
@@ -43,7 +43,7 @@ def test_the_kit_imports_only_the_standard_library_and_itself():
 
 def test_the_kit_runs_in_a_python_with_no_site_packages(tmp_path):
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import rushes_hostkit.jobs, rushes_hostkit.params, "
-            "rushes_hostkit.cache, rushes_hostkit.client, rushes_hostkit.results;"
+            "rushes_hostkit.cache, rushes_hostkit.client, rushes_hostkit.results, rushes_hostkit.folders;"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rushes', 'numpy', 'torch')))")
     done = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(KIT.parent)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -121,50 +121,90 @@ def test_following_a_job_to_its_end(tmp_path, store):
     assert jobs.reason({"state": "cancelled"}) == "cancelled"
 
 
-def test_a_host_cancelling_a_running_job_stops_it_and_gets_its_final_status(tmp_path, store, gated_ops):
+@pytest.fixture()
+def gated_worker(tmp_path, store, gated_ops):
+    """A worker in this process with test.gated, and a submit(out, **params) for a test.gated job on a script."""
     script = tmp_path / "script.txt"
     script.write_text("A: hello\n", encoding="utf-8")
-    out = tmp_path / "out"
     with serving(tmp_path / "state", allowed_roots=[tmp_path], models=store):
         client = WorkerClient.from_state(tmp_path / "state")
-        job = client.submit({"operator": "test.gated", "input": str(script), "out": str(out),
-                             "params": {"frames": 6, "hold": 2, "gate": "host cancel", "cpu": True}})
-        seen: list = []
-        asked: list = []
 
-        began = time.monotonic()
-
-        def stop() -> bool:  # the user clicks Cancel once the job holds at frame 2
-            asked.append(gated_ops.arrived("host cancel").is_set())
-            if time.monotonic() - began > SAFETY:
-                gated_ops.gate("host cancel").set()  # broken: let the job end (done) rather than hang
-            return asked[-1]
-
-        final = jobs.follow(client, job, progress=seen.append, stop=stop, wait=0.2)
-        assert final["state"] == "cancelled" and jobs.reason(final) and final.get("result") is None
-        assert not gated_ops.gate("host cancel").is_set()  # it stopped while held: the cancel did it
-        assert sorted(p.name for p in out.glob("f.*.txt")) == ["f.0001.txt", "f.0002.txt"]
-        assert seen[-1]["phase"] == "cancelled" and any(e["phase"] == "frames" for e in seen)  # progress, then the end
-        assert asked.count(True) == 1  # never asked again after its yes: one cancel sent
-        assert results.report_page(final) is None
+        def submit(out, **params):
+            return client.submit({"operator": "test.gated", "input": str(script), "out": str(out),
+                                  "params": {"cpu": True, **params}})
+        yield client, submit
 
 
-def test_the_report_page_and_the_result_files_of_a_done_job(tmp_path, store, gated_ops):
-    script = tmp_path / "script.txt"
-    script.write_text("A: hello\n", encoding="utf-8")
+def test_a_host_cancelling_a_running_job_stops_it_and_gets_its_final_status(tmp_path, gated_worker, gated_ops):
+    client, submit = gated_worker
     out = tmp_path / "out"
-    with serving(tmp_path / "state", allowed_roots=[tmp_path], models=store):
-        client = WorkerClient.from_state(tmp_path / "state")
-        job = client.submit({"operator": "test.gated", "input": str(script), "out": str(out),
-                             "params": {"frames": 2, "hold": 0, "cpu": True}})
-        final = jobs.follow(client, job, wait=0.5)
-        assert final["state"] == "done", final
-        page = results.report_page(final)
-        assert page == str(out / "frames.html") and "<html" in (out / "frames.html").read_text(encoding="utf-8").lower()
-        assert page == client._call("GET", f"/v1/jobs/{job}/report")["page"]  # the page the worker serves
-        assert results.report_page(final["result"]) == page  # a job's result alone names it too
-        assert results.first(final, "html") == "frames.html" and results.first(final, "srt") is None
-        assert results.first(final["result"]["result"], "json") == "frames.json"
-        (out / "frames.html").unlink()
-        assert results.report_page(final) is None  # a page removed: nothing to open
+    job = submit(out, frames=6, hold=2, gate="host cancel")
+    seen: list = []
+    asked: list = []
+    began = time.monotonic()
+
+    def stop() -> bool:  # the user clicks Cancel once the job holds at frame 2
+        asked.append(gated_ops.arrived("host cancel").is_set())
+        if time.monotonic() - began > SAFETY:
+            gated_ops.gate("host cancel").set()  # broken: let the job end (done) rather than hang
+        return asked[-1]
+
+    final = jobs.follow(client, job, progress=seen.append, stop=stop, wait=0.2)
+    assert final["state"] == "cancelled" and jobs.reason(final) and final.get("result") is None
+    assert not gated_ops.gate("host cancel").is_set()  # it stopped while held: the cancel did it
+    assert sorted(p.name for p in out.glob("f.*.txt")) == ["f.0001.txt", "f.0002.txt"]
+    assert seen[-1]["phase"] == "cancelled" and any(e["phase"] == "frames" for e in seen)  # progress, then the end
+    assert asked.count(True) == 1  # never asked again after its yes: one cancel sent
+    assert results.report_page(final) is None
+
+
+def test_the_report_page_and_the_result_files_of_a_done_job(tmp_path, gated_worker):
+    client, submit = gated_worker
+    out = tmp_path / "out"
+    job = submit(out, frames=2, hold=0)
+    final = jobs.follow(client, job, wait=0.5)
+    assert final["state"] == "done", final
+    page = results.report_page(final)
+    assert page == str(out / "frames.html") and "<html" in (out / "frames.html").read_text(encoding="utf-8").lower()
+    assert page == client._call("GET", f"/v1/jobs/{job}/report")["page"]  # the page the worker serves
+    assert results.report_page(final["result"]) == page  # a job's result alone names it too
+    assert results.first(final, "html") == "frames.html" and results.first(final, "srt") is None
+    assert results.first(final["result"]["result"], "json") == "frames.json"
+    (out / "frames.html").unlink()
+    assert results.report_page(final) is None  # a page removed: nothing to open
     assert results.report_page({"state": "running"}) is None and results.report_page(None) is None
+
+
+def test_output_folder_names_are_safe_on_every_os():
+    assert folders.safe_part("detect.shots") == "detect.shots"
+    assert folders.safe_part("Ep 101: the \"pilot\" <v2>/cut?") == "Ep_101_the_pilot_v2_cut"
+    assert folders.safe_part("Épisode_été") == "Épisode_été"  # letters of any script kept
+    assert folders.safe_part("..") == folders.safe_part("") == folders.safe_part("***") == "untitled"
+    assert [folders.safe_part(n) for n in ("CON", "nul.txt", "Com1", "console")] == ["_CON", "_nul.txt", "_Com1", "console"]
+    assert len(folders.safe_part("x" * 500)) == folders.MAX_PART
+    assert folders.output_folder("/shows", "Ep 101", "Edit/v2", "detect.shots") == \
+        os.path.join("/shows", "Ep_101", "Edit_v2", "detect.shots")
+
+
+def test_output_folder_never_lands_on_a_folder_of_the_users(tmp_path, gated_worker):
+    root = str(tmp_path / "renders")
+    first = folders.output_folder(root, "detect.shots", "take1")
+    assert first == os.path.join(root, "detect.shots", "take1") and not os.path.exists(first)
+    mine = Path(first)
+    mine.mkdir(parents=True)
+    assert folders.output_folder(root, "detect.shots", "take1") == first  # empty: free
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    assert folders.output_folder(root, "detect.shots", "take1") == first + "_2"  # the user's: the next one
+    # a folder a real run wrote is rushes' (a rerun resumes there), also one holding such folders
+    client, submit = gated_worker
+    second = first + "_2"
+    Path(second).mkdir()
+    (Path(second) / "sub").mkdir()
+    done = client.wait(submit(Path(second) / "sub" / "run", frames=1, hold=0), poll=0.5, timeout=SAFETY)
+    assert done["state"] == "done", done
+    assert folders.output_folder(root, "detect.shots", "take1") == first + "_2"
+    assert folders.is_ours(str(Path(second) / "sub" / "run")) and not folders.is_ours(first)
+    (tmp_path / "renders" / "a file").write_text("x", encoding="utf-8")
+    assert folders.output_folder(root, "a file") == os.path.join(root, "a_file")
+    (tmp_path / "renders" / "a_file").write_text("x", encoding="utf-8")
+    assert folders.output_folder(root, "a file") == os.path.join(root, "a_file_2")  # a file there: never over it

@@ -23,7 +23,7 @@ from typing import Any
 import bpy
 
 from . import jobs, link, mapping, render
-from .rushes_hostkit import cache, params
+from .rushes_hostkit import cache, folders, params
 from .rushes_hostkit.client import WorkerError
 
 PREFIX = "RUSHES_OT_gen_"
@@ -153,14 +153,15 @@ def script_from_text_strips(context: Any, folder: str, run_name: str) -> tuple[s
 
 def output_folder(context: Any, operator: str, media: str) -> str:
     """Where a run writes: the preference's folder (default //rushes beside the blend file, or
-    ~/rushes for an unsaved one), then the operator and the input's name."""
+    ~/rushes for an unsaved one), then the operator and the input's name (the kit's rule: safe names,
+    never a folder of the user's)."""
     prefs = addon_prefs(context)
     root = getattr(prefs, "output_dir", "") or "//rushes"
     if root.startswith("//") and not bpy.data.filepath:
         root = os.path.join(os.path.expanduser("~"), "rushes")
     root = bpy.path.abspath(root)
     stem = os.path.splitext(os.path.basename(media))[0].rstrip("#._") or "input"
-    return os.path.join(root, operator, stem)
+    return folders.output_folder(root, operator, stem)
 
 
 # -- the generated operators' shared behaviour ---------------------------------------------------

@@ -18,6 +18,7 @@ import nuke
 
 from . import nk, reads, render
 from .connection import PluginError
+from .rushes_hostkit import results
 
 BELOW = 150   # dag units between the Read and the result nodes
 ACROSS = render.ACROSS  # between result nodes side by side
@@ -99,12 +100,12 @@ def result_nodes(p: reads.Plate, status_result: Dict[str, Any]) -> Tuple[List[An
 
     prefix = "%s_%s" % (render.node_prefix(result), render.safe_name(read.name()))
     text, made, notes = render.script(result, placing, prefix)
-    kinds = {e.get("kind"): e["path"] for e in reversed(result.get("outputs", []))}
+    srt, otio = results.first(result, "srt"), results.first(result, "otio")
     extra = ["%s: not shown" % n for n in notes]
-    if any(n.cls == "Text2" for n in made) and "srt" in kinds:
-        extra.append("SRT: %s" % nk.nuke_path(_srt_beside_script(out_dir, kinds["srt"], read.name())))
-    if "otio" in kinds:
-        extra.append("Nuke Studio/Hiero: %s" % nk.nuke_path(out_dir, kinds["otio"]))
+    if any(n.cls == "Text2" for n in made) and srt:
+        extra.append("SRT: %s" % nk.nuke_path(_srt_beside_script(out_dir, srt, read.name())))
+    if otio:
+        extra.append("Nuke Studio/Hiero: %s" % nk.nuke_path(out_dir, otio))
     if not made:
         return [], "; ".join(["%s result in %s" % (result.get("kind", "a"), out_dir)] + extra)
     nodes = paste(text, read, p.xpos, p.ypos + BELOW)

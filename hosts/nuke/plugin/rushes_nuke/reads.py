@@ -13,6 +13,7 @@ import nuke
 
 from . import nk
 from .connection import PluginError
+from .rushes_hostkit import folders
 
 # Read's on_error -> the media description's on_bad_frame
 ON_ERROR = {"error": "stop", "black": "skip", "checkerboard": "skip", "nearest frame": "hold"}
@@ -170,8 +171,10 @@ def comp_shift(p: Plate, result: Dict[str, Any]) -> int:
 
 def output_folder(p: Plate, operator: str) -> str:
     """Where a job's results go unless the node names a folder: beside the script when it is saved
-    (else beside the plate), in rushes/<Read>_<operator>."""
+    (else beside the plate), in rushes/<Read>_<operator> (the kit's rule: safe names, never a folder
+    of the user's)."""
     script = nuke.root().name()
     base = os.path.dirname(script) if script and script not in ("Root", "") and os.path.isabs(script) \
         else os.path.dirname(p.path)
-    return nk.nuke_path(base, "rushes", "%s_%s" % (p.read.replace(".", "_"), operator.replace(".", "_")))
+    return nk.nuke_path(folders.output_folder(base, "rushes", "%s_%s" % (p.read.replace(".", "_"),
+                                                                        operator.replace(".", "_"))))
