@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from . import frames
 from .rushes_hostkit import client as rushes_client
+from .rushes_hostkit import folders as kitfolders
 from .rushes_hostkit import jobs as kitjobs
 
 MIN_VERSION = (18, 5)  # Timeline.AddTrack, DeleteTrack, DeleteClips and GetIsTrackEnabled arrived in 18.5
@@ -273,8 +274,8 @@ def unique_name(taken: set, wanted: str) -> str:
 
 
 def safe_name(text: str) -> str:
-    """A file name part from a project, timeline or clip name."""
-    return re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._") or "untitled"
+    """A file name part from a project, timeline or clip name (the kit's rule)."""
+    return kitfolders.safe_part(text)
 
 
 def output_folder(out, project, timeline, action: str, settings: dict) -> str:
@@ -282,8 +283,8 @@ def output_folder(out, project, timeline, action: str, settings: dict) -> str:
     if out:
         return os.path.abspath(os.path.expanduser(str(out)))
     root = settings.get("output_root") or os.path.join(os.path.expanduser("~"), "rushes", "resolve")
-    return os.path.join(os.path.abspath(os.path.expanduser(root)), safe_name(project.GetName() or "project"),
-                        safe_name(timeline.GetName() or "timeline"), action)
+    return kitfolders.output_folder(os.path.abspath(os.path.expanduser(root)), project.GetName() or "project",
+                                    timeline.GetName() or "timeline", action)
 
 
 def _worker_error(exc: Exception) -> bool:

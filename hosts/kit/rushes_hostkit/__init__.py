@@ -11,7 +11,9 @@ annotation renderer.
 - jobs: follow a job to its end (progress, cancel) and say why it did not finish.
 - params: an operator parameter's `enabled_if`, evaluated the same way in every host.
 - cache: the worker's operator list kept in a file, so a host builds its menus before a worker runs.
+- folders: the default output folder, one rule for every host's layout (safe names, never a
+  folder rushes did not make).
 - results: a finished job's files as hosts pick them: the first of a kind, and its report page.
 """
 
-__all__ = ["cache", "client", "jobs", "params", "results"]
+__all__ = ["cache", "client", "folders", "jobs", "params", "results"]

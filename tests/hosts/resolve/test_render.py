@@ -253,7 +253,7 @@ class _OldWorker(object):
     def submit(self, spec):
         return "old"
 
-    def follow(self, job, wait=1.0):
+    def follow(self, job, wait=1.0, stop=None):  # the job client's signature
         return iter([{"seq": 1, "phase": "done", "fraction": 1.0}])
 
     def status(self, job):
