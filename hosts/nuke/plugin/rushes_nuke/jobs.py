@@ -85,7 +85,7 @@ class Job:
         client = connect()
         self.job_id = client.submit(self.spec())
         self.status("queued (job %s)" % self.job_id)
-        seen = {"phase": "queued", "shown": 0.0}
+        seen: Dict[str, Any] = {"phase": "queued", "shown": 0.0}  # what the progress callback last showed
 
         def progress(event: Dict[str, Any]) -> None:
             seen["phase"] = event["phase"] or seen["phase"]
