@@ -175,10 +175,11 @@ def _remember_report(settings_path: str, page: str) -> None:
         pass
 
 
-def open_report(settings_path: str = SETTINGS, log=say, open_url=None):
-    """Workspace > Scripts > rushes > Open Report: the last action's report page in the web browser.
-    Returns the page, or None after one line saying why there is none."""
-    mark = os.path.join(os.path.dirname(os.path.abspath(settings_path)), LAST_REPORT)
+def open_report(settings_path: str | None = None, log=say, open_url=None):
+    """Workspace > Scripts > rushes > Open Report: the last action's report page (kept beside the
+    settings, default SETTINGS) in the web browser. Returns the page, or None after one line saying
+    why there is none."""
+    mark = os.path.join(os.path.dirname(os.path.abspath(settings_path or SETTINGS)), LAST_REPORT)
     try:
         with open(mark, encoding="utf-8") as f:
             page = json.load(f)["page"]

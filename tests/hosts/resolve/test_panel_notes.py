@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 from pathlib import Path
 
 import pytest
 
-from fake_resolve import Resolve
+from fake_resolve import DAVINCI, Resolve
 from fixtures.worker import serving
 from rushes_resolve import menu
 from rushes_resolve.rushes_hostkit import client as rushes_client
@@ -121,3 +122,16 @@ def test_the_last_line_names_the_report_and_open_report_opens_it(running, cut_mo
     os.remove(page)
     assert menu.open_report(settings, log=lines.append) is None and len(browser_opened) == 1
     assert lines[-1].startswith("rushes: the report page %s is gone" % page)
+
+
+def test_the_open_report_entry_opens_the_page_kept_beside_the_settings(tmp_path, browser_opened, monkeypatch, capsys):
+    page = tmp_path / "out" / "shots.html"
+    page.parent.mkdir()
+    page.write_text("<!doctype html><title>shots</title>", encoding="utf-8")
+    monkeypatch.setattr(menu, "SETTINGS", settings_file(tmp_path))
+    entry = DAVINCI / "scripts" / "rushes" / "Open Report.py"
+    runpy.run_path(str(entry))
+    assert capsys.readouterr().out == "rushes: no report to open: run a rushes action first (each one writes its report page)\n"
+    menu._remember_report(menu.SETTINGS, str(page))  # what menu.run does after an action with a report
+    runpy.run_path(str(entry))
+    assert browser_opened == [page.as_uri()] and capsys.readouterr().out == "rushes: opened %s\n" % page
