@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -21,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fixtures import held_run
 from rushes.media import color, read_image, write_image
 
 DATA = Path(__file__).parent / "data"
-HELD = Path(__file__).parent / "fixtures" / "held_run.py"
 
 
 # -- inputs: one small, real input per operator, in a "plates" folder with other files beside it --
@@ -88,13 +87,7 @@ def plates(tmp_path, edit_clip):
     return folder, make
 
 
-def rushes(*args, limit: int | None = None) -> subprocess.CompletedProcess:
-    def child() -> None:  # a file-size limit turns a write into a failure half-way through a file
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    return subprocess.run([sys.executable, "-m", "rushes.cli", *map(str, args)], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONIOENCODING="utf-8"), preexec_fn=child if limit else None)
+rushes = held_run.command  # `rushes ARGS` in a child process, optionally under a file-size limit
 
 
 def run_op(op: str, source: str, out: Path, other: bool = False, **kw) -> subprocess.CompletedProcess:
@@ -123,7 +116,8 @@ def normalised(data: bytes, out: Path) -> bytes:
     except UnicodeDecodeError:
         return data
     text = text.replace(str(out.parent), "ROOT")
-    if text.startswith("<!DOCTYPE html>") and "VoiceLines" in text:  # its page shows those varying times too
+    # a scratch voice's page and .nk show its lines' times too, which Piper's prosody noise moves
+    if not text.lstrip().startswith("{") and ("VoiceLines" in text or "voice/combined.wav" in text):
         return re.sub(r"\d+", "0", text).encode()
     try:
         doc = json.loads(text)
@@ -297,18 +291,9 @@ def test_a_write_that_fails_half_way_leaves_nothing_short_and_a_rerun_completes(
 
 def held(op: str, source: str, out: Path, hold_at: str, other: bool = False) -> tuple[subprocess.Popen, dict]:
     """Start a run that stops at a known point (tests/fixtures/held_run.py) and wait until it is there."""
-    marker = out.parent / f"{out.name}.held"
     params = CASES[op][2] if other else CASES[op][1]
-    proc = subprocess.Popen([sys.executable, str(HELD), str(marker), hold_at, "--", "run", op, source, "--out",
-                             str(out), "-q", *[a for p in params for a in ("-p", p)]],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300  # a safety net only: the test waits for the marker, not a time
-    while not marker.exists():
-        if proc.poll() is not None:
-            raise AssertionError(f"the run ended before reaching {hold_at}: {proc.communicate()}")
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    return proc, json.loads(marker.read_text())
+    return held_run.start(out.parent / f"{out.name}.held", hold_at,
+                          ["run", op, source, "--out", out, "-q", *[a for p in params for a in ("-p", p)]])
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])

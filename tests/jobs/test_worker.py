@@ -20,8 +20,8 @@ from rushes.jobs.server import make_server
 from rushes.jobs.store import JobStore
 from rushes.jobs.worker import Worker
 
-BUILTIN_OPERATORS = ["detect.characters", "detect.faces", "detect.shots", "gan.upscale", "speech.synthesize",
-                     "speech.transcribe", "speech.vad"]
+BUILTIN_OPERATORS = ["detect.characters", "detect.faces", "detect.pose", "detect.shots", "gan.upscale",
+                     "mattes.people", "speech.synthesize", "speech.transcribe", "speech.vad"]
 
 CLIENT_FILE = Path(__file__).resolve().parents[2] / "core" / "rushes" / "jobs" / "client.py"
 SAFETY = 60  # seconds: only ever reached when something is broken

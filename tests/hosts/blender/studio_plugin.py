@@ -1,8 +1,9 @@
 """A studio's own rushes operator (studio.slate) for the Blender tests, as a package pip would install."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
+
+from fixtures import studio
 
 MODULE = "studio_ops"
 STUDIO = '''
@@ -31,9 +32,4 @@ STUDIO = '''
 
 def write(site: Path) -> Path:
     """The package and its dist-info (entry point group `rushes`) in `site`, for a worker's PYTHONPATH."""
-    (site / f"{MODULE}.py").write_text(textwrap.dedent(STUDIO))
-    dist = site / f"{MODULE}-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: studio-ops\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(f"[rushes]\n{MODULE} = {MODULE}\n")
-    return site
+    return studio.write(site, MODULE, STUDIO)
