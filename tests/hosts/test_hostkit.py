@@ -170,6 +170,8 @@ def test_the_report_page_and_the_result_files_of_a_done_job(tmp_path, gated_work
     assert results.report_page(final["result"]) == page  # a job's result alone names it too
     assert results.first(final, "html") == "frames.html" and results.first(final, "srt") is None
     assert results.first(final["result"]["result"], "json") == "frames.json"
+    assert results.media_path(final["result"]["out_dir"], results.first(final, "html")) == page
+    assert results.media_path(final["result"]["out_dir"], str(tmp_path / "elsewhere.mov")) == str(tmp_path / "elsewhere.mov")
     (out / "frames.html").unlink()
     assert results.report_page(final) is None  # a page removed: nothing to open
     assert results.report_page({"state": "running"}) is None and results.report_page(None) is None

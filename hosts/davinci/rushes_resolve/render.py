@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from . import frames
 from . import otio
+from .rushes_hostkit import results
 from .context import (CLIP_COLORS, MARKER_COLORS, ResolveActionError, bin_named, folder_of, folders, frame_count,
                       import_into, safe_name, timeline_names, unique_name, write_text)
 
@@ -363,9 +364,7 @@ def media(c: Canvas, place: Place, data: dict, out_dir: str) -> None:
     """Media -> imported into the media pool (beside the clip it was made from), and placed above the
     clip on a new track (a sound on a new audio track) where the clip is on the timeline."""
     s = c.s
-    path = str(data["path"])
-    if not os.path.isabs(path):
-        path = os.path.join(out_dir, path)
+    path = results.media_path(out_dir, str(data["path"]))
     first, last = int(data["first"]), int(data["last"])
     role = str(data.get("role") or "")
     target = path

@@ -32,6 +32,12 @@ def first(status: Any, kind: str) -> Optional[str]:
     return next((e["path"] for e in outputs(status) if e.get("kind") == kind), None)
 
 
+def media_path(out_dir: str, path: str) -> str:
+    """A result file's path as a host opens it: as given when absolute (a Media annotation may name a
+    file elsewhere), else in the job's output folder `out_dir`."""
+    return path if os.path.isabs(path) else os.path.join(out_dir, path)
+
+
 def report_page(status: Any) -> Optional[str]:
     """The job's report page, the absolute path of `<stem>.html` in its output folder (the page the
     worker serves at /v1/jobs/ID/report): the stem of its result JSON, listed among its outputs and

@@ -26,6 +26,7 @@ import bpy
 
 from .mapping import (TAG, AnchoredClock, ClipClock, Clock, StripClock, record, scene_fps, sequence_number,
                       strip_media, strips_of, top_strips)
+from .rushes_hostkit import results
 
 SOUND_CLOCK = Fraction(1000)  # a source with no picture clock counts milliseconds (a script)
 MOVIES = {".mov", ".mp4", ".m4v", ".mxf", ".mkv", ".avi", ".webm", ".mts"}
@@ -131,7 +132,7 @@ class Place:
 
     def path(self, path: str) -> str:
         """A Media path: as given when absolute, else in the job's output folder."""
-        return path if os.path.isabs(path) else os.path.join(self.out_dir, path)
+        return results.media_path(self.out_dir, path)
 
     def movie_clip(self) -> Any:
         """The movie clip tracks go into: the clip the job read, else one of the source's file (the
