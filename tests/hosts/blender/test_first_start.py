@@ -76,7 +76,7 @@ def test_a_fresh_install_without_a_worker_has_every_built_in_operator(observed):
     assert observed["before_install"] == []  # nothing cached from an earlier start
     assert first["source"] == "shipped"
     assert first["described"] == sorted(_built_in())
-    assert {_ident(n) for n in _built_in()} | {"connect", "cancel", "remove_run"} == set(first["operators"])
+    assert {_ident(n) for n in _built_in()} | {"connect", "cancel", "remove_run", "open_report"} == set(first["operators"])
 
 
 def test_a_fresh_install_lists_each_built_in_operator_in_the_menus_of_what_it_reads(observed):
@@ -91,6 +91,7 @@ def test_a_fresh_install_lists_each_built_in_operator_in_the_menus_of_what_it_re
         assert {e.removeprefix("rushes.") for e in entries} <= set(observed["first"]["operators"])
     listed = {e for entries in menus.values() for e, _ in entries}
     assert {f"rushes.{_ident(n)}" for n in _built_in()} <= listed
+    assert "rushes.open_report" not in listed  # offered once a job has a report page, not before
     assert [t for e, t in menus["SEQUENCER_MT_rushes"] if e == "rushes.detect_shots"] == \
         [described["detect.shots"]["summary"][:60]]
     assert [t for e, t in menus["SEQUENCER_MT_rushes"] if e == "rushes.connect"] == ["Connect"]
