@@ -171,7 +171,8 @@ def test_the_report_page_and_the_result_files_of_a_done_job(tmp_path, gated_work
     assert results.first(final, "html") == "frames.html" and results.first(final, "srt") is None
     assert results.first(final["result"]["result"], "json") == "frames.json"
     assert results.media_path(final["result"]["out_dir"], results.first(final, "html")) == page
-    assert results.media_path(final["result"]["out_dir"], str(tmp_path / "elsewhere.mov")) == str(tmp_path / "elsewhere.mov")
+    elsewhere = str(tmp_path / "elsewhere.mov")
+    assert results.media_path(final["result"]["out_dir"], elsewhere) == elsewhere
     (out / "frames.html").unlink()
     assert results.report_page(final) is None  # a page removed: nothing to open
     assert results.report_page({"state": "running"}) is None and results.report_page(None) is None
@@ -182,7 +183,8 @@ def test_output_folder_names_are_safe_on_every_os():
     assert folders.safe_part("Ep 101: the \"pilot\" <v2>/cut?") == "Ep_101_the_pilot_v2_cut"
     assert folders.safe_part("Épisode_été") == "Épisode_été"  # letters of any script kept
     assert folders.safe_part("..") == folders.safe_part("") == folders.safe_part("***") == "untitled"
-    assert [folders.safe_part(n) for n in ("CON", "nul.txt", "Com1", "console")] == ["_CON", "_nul.txt", "_Com1", "console"]
+    devices = [folders.safe_part(n) for n in ("CON", "nul.txt", "Com1", "console")]
+    assert devices == ["_CON", "_nul.txt", "_Com1", "console"]
     assert len(folders.safe_part("x" * 500)) == folders.MAX_PART
     assert folders.output_folder("/shows", "Ep 101", "Edit/v2", "detect.shots") == \
         os.path.join("/shows", "Ep_101", "Edit_v2", "detect.shots")

@@ -187,7 +187,8 @@ def open_report(settings_path: str | None = None, log=say, open_url=None):
         log("rushes: no report to open: run a rushes action first (each one writes its report page)")
         return None
     if not isinstance(page, str) or not os.path.isfile(page):
-        log("rushes: the report page %s is gone; make it again with `rushes report %s`" % (page, os.path.dirname(str(page))))
+        log("rushes: the report page %s is gone; make it again with `rushes report %s`"
+            % (page, os.path.dirname(str(page))))
         return None
     url = Path(os.path.abspath(page)).as_uri()
     (open_url or webbrowser.open)(url)

@@ -195,7 +195,8 @@ class Canvas(object):
             said.append("left out: " + ", ".join("%d %s" % (n, why) for why, n in sorted(self.left_out.items())))
         reports = list(getattr(self.s, "reports", None) or [])
         if reports:  # the last job's page: Workspace > Scripts > rushes > Open Report opens it
-            said.append("report: %s%s" % (reports[-1], " (and %d more)" % (len(reports) - 1) if len(reports) > 1 else ""))
+            more = " (and %d more)" % (len(reports) - 1) if len(reports) > 1 else ""
+            said.append("report: %s%s" % (reports[-1], more))
         self.s.log("rushes: %s: %s" % (self.operator, "; ".join(said)))
         summary = {"operator": self.operator, "out": self.s.out, "markers": markers, "clip_markers": clip_markers,
                    "subtitles": subtitles, "media": self.media, "left_out": dict(self.left_out), "reports": reports}

@@ -131,7 +131,7 @@ def test_the_open_report_entry_opens_the_page_kept_beside_the_settings(tmp_path,
     monkeypatch.setattr(menu, "SETTINGS", settings_file(tmp_path))
     entry = DAVINCI / "scripts" / "rushes" / "Open Report.py"
     runpy.run_path(str(entry))
-    assert capsys.readouterr().out == "rushes: no report to open: run a rushes action first (each one writes its report page)\n"
+    assert capsys.readouterr().out.startswith("rushes: no report to open: run a rushes action first")
     menu._remember_report(menu.SETTINGS, str(page))  # what menu.run does after an action with a report
     runpy.run_path(str(entry))
     assert browser_opened == [page.as_uri()] and capsys.readouterr().out == "rushes: opened %s\n" % page

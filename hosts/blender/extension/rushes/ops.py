@@ -467,8 +467,9 @@ class RUSHES_OT_open_report(bpy.types.Operator):
     def execute(self, context: Any) -> set[str]:
         page = jobs.last_report()
         if page is None or not os.path.isfile(page):
-            self.report({"WARNING"}, "rushes: no report to open: run an operator first" if page is None else
-                        f"rushes: the report page {page} is gone; make it again with `rushes report {os.path.dirname(page)}`")
+            gone = page and (f"rushes: the report page {page} is gone; "
+                             f"make it again with `rushes report {os.path.dirname(page)}`")
+            self.report({"WARNING"}, gone or "rushes: no report to open: run an operator first")
             return {"CANCELLED"}
         _open_url(pathlib.Path(page).as_uri())
         self.report({"INFO"}, f"rushes: opened {page}")
