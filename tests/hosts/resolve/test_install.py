@@ -90,14 +90,17 @@ def test_install_then_update(tmp_path, capsys):
     assert json.loads((lib / "rushes_settings.json").read_text(encoding="utf-8"))["markers_at_cuts"]["color"] == "Mint"
 
     # an installed entry runs from the installed copy, with Resolve's `resolve` global
-    sys.modules.pop("rushes_resolve", None)
+    ours = lambda n: n == "rushes_resolve" or n.startswith("rushes_resolve.")  # noqa: E731
+    repo_copy = {n: m for n, m in sys.modules.items() if ours(n)}  # what other tests imported stays theirs
+    for name in repo_copy:
+        del sys.modules[name]
     try:
         runpy.run_path(str(entries / "Face Markers.py"), init_globals={"resolve": Resolve()})
         assert sys.modules["rushes_resolve"].__file__.startswith(str(lib))
     finally:
-        for name in [n for n in sys.modules if n.startswith("rushes_resolve") and n != "rushes_resolve_tools"
-                     and not n.startswith("rushes_resolve_tools")]:
+        for name in [n for n in sys.modules if ours(n)]:
             del sys.modules[name]
+        sys.modules.update(repo_copy)
         sys.path.remove(str(lib))
     assert capsys.readouterr().out == "rushes: no project is open in DaVinci Resolve\n"
 
