@@ -46,6 +46,7 @@ def test_run_writes_all_formats(edit_clip, tmp_path):
                                                      "shots.nk", "shots.otio", "shots_pictures", "shots_sheet.jpg"]
     last = proc.stdout.strip().splitlines()[-1]
     assert str(out.resolve()) in last and "shots" in last
+    assert last.endswith(f"; see {out.resolve() / 'shots.html'}")  # the report page, to open
     data = json.loads((out / "shots.json").read_text())
     assert data["shots"][-1]["end"] == truth["frames"]
 

@@ -127,7 +127,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 bar.close()
                 bar = None
             names = ", ".join(p.name for p in out.files)
-            print(f"rushes: {out.operator} wrote {names} to {out.out_dir.resolve()}{summary}")
+            page = out.out_dir.resolve() / f"{out.files[0].stem}.html" if out.files else None  # the JSON's stem
+            seen = f"; see {page}" if page is not None and page.is_file() else ""
+            print(f"rushes: {out.operator} wrote {names} to {out.out_dir.resolve()}{summary}{seen}")
         if failed:
             print(f"rushes: {failed} of {len(args.input)} inputs failed (see above)", file=sys.stderr)
             return 2
