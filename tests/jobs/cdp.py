@@ -14,7 +14,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 SAFETY = 60  # seconds: only ever reached when something is broken
@@ -28,6 +28,22 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+def launched(tmp_path_factory) -> Iterator["Chromium"]:
+    """A headless Chromium for one test module, closed after it; the test is skipped, saying why,
+    where no Chromium is found. For a module fixture: `yield from launched(tmp_path_factory)`."""
+    import pytest
+
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no Chromium found: `make test` installs Debian's chromium where it can (as root with apt-get); "
+                    "set RUSHES_CHROMIUM to use another")
+    browser = Chromium(binary, tmp_path_factory.mktemp("chromium") / "profile")
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 class WebSocket:

@@ -22,7 +22,7 @@ import pytest
 
 from fixtures.worker import serving
 import rushes.jobs.server as server_module
-from cdp import Chromium, find_chromium
+from cdp import launched
 from rushes import cli
 from rushes.jobs.client import WorkerClient
 from rushes.jobs.server import MAX_NOTES
@@ -166,13 +166,7 @@ def test_the_browser_is_not_handed_the_token(worker, tmp_path):
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    binary = find_chromium()
-    if binary is None:
-        pytest.skip("no Chromium found: `make test` installs Debian's chromium where it can (as root with apt-get); "
-                    "set RUSHES_CHROMIUM to use another")
-    browser = Chromium(binary, tmp_path_factory.mktemp("chromium") / "profile")
-    yield browser
-    browser.close()
+    yield from launched(tmp_path_factory)
 
 
 READY = "document.body.dataset.state === 'ready' && document.querySelectorAll('#ops [data-op]').length"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.cdp import Chromium, Page, find_chromium
+from jobs.cdp import Chromium, Page, launched
 
 
 class Tab:
@@ -51,10 +51,5 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    binary = find_chromium()
-    if binary is None:
-        pytest.skip("no Chromium found: `make test` installs Debian's chromium where it can (as root with apt-get); "
-                    "set RUSHES_CHROMIUM to use another")
-    chromium = Chromium(binary, tmp_path_factory.mktemp("chromium") / "profile")
-    yield Browser(chromium)
-    chromium.close()
+    for chromium in launched(tmp_path_factory):
+        yield Browser(chromium)
