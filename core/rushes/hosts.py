@@ -260,6 +260,20 @@ def _remove_file(folder: Path, name: str) -> None:
         _remove_empty([path.parent / "__pycache__"])
 
 
+def package_files(folder: Path, prefix: str = "") -> dict[str, bytes]:
+    """A host package as `plan_install` takes it: `prefix` + each file's path below `folder` -> its
+    bytes. Links are followed (in a source tree the host kit inside a package is a link to
+    hosts/kit/rushes_hostkit, which Path.rglob would not enter; the copy gets its files);
+    __pycache__ and compiled files are left out."""
+    files = {}
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(n for n in names if not n.endswith(".pyc")):
+            path = Path(top) / name
+            files[prefix + path.relative_to(folder).as_posix()] = path.read_bytes()
+    return files
+
+
 def plan_install(dest: Path, files: dict[str, bytes], by: str, *, legacy: str | None = None,
                  merged: Iterable[str] = (), runtime: Iterable[str] = (), extra: dict | None = None) -> FolderInstall:
     """Check that `files` (relative path -> bytes) may go into `dest`, the folder `by` installs.

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from rushes.errors import RushesError
-from rushes.hosts import Installed, plan_install, read_settings, uninstall_folder
+from rushes.hosts import Installed, package_files, plan_install, read_settings, uninstall_folder
 
 SOURCE = Path(__file__).resolve().parent.parent  # hosts/davinci in a source checkout
 MENU = "Utility"  # Workspace > Scripts on every page
@@ -79,7 +79,7 @@ def install(scripts: Path, executable: str | None = None) -> dict:
     """Copy everything into `scripts` (a Resolve Scripts folder); returns what went where."""
     package, menu = _sources()
     lib, entries = scripts / LIB, scripts / MENU / "rushes"
-    code = {f"rushes_resolve/{p.relative_to(package).as_posix()}": p.read_bytes() for p in _walk(package)}
+    code = package_files(package, "rushes_resolve/")
     for folder in (lib, entries):  # a folder rushes did not make is refused before its files are read
         Installed.read(folder, BY)
     earlier = read_settings(lib / SETTINGS)
@@ -94,17 +94,6 @@ def install(scripts: Path, executable: str | None = None) -> dict:
         plan.apply()
     return {"scripts": scripts, "entries": [entries / n for n in menus], "lib": lib, "settings": lib / SETTINGS,
             "kept_settings": earlier is not None}
-
-
-def _walk(folder: Path) -> list[Path]:
-    """The files under `folder`, links followed: in the source tree rushes_resolve/rushes_hostkit is a
-    link to the host kit (hosts/kit/rushes_hostkit), which Path.rglob would not enter; the copy gets
-    its files."""
-    found = []
-    for top, dirs, names in os.walk(folder, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        found += [Path(top) / n for n in sorted(names) if not n.endswith(".pyc")]
-    return found
 
 
 def uninstall(scripts: Path) -> dict:

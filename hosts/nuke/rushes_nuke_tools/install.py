@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 from rushes.errors import ParameterError
-from rushes.hosts import (Installed, NotInstalledHere, plan_edit, plan_install, read_settings, uninstall_folder, with_line,
-                          without_lines)
+from rushes.hosts import (Installed, NotInstalledHere, package_files, plan_edit, plan_install, read_settings,
+                          uninstall_folder, with_line, without_lines)
 
 MARKER = "# rushes plug-in (rushes hosts install nuke)"
 BY = "rushes hosts install nuke"
@@ -70,21 +70,11 @@ def rushes_executable(configured: str | None) -> str | None:
 def plugin_files(source: Path, executable: str | None, dest: Path) -> dict[str, bytes]:
     """The copy's files (relative path -> bytes), links resolved, with its rushes_settings.json
     (naming `executable`; other values a user set in an earlier copy's file are kept)."""
-    files = {path.relative_to(source).as_posix(): path.read_bytes() for path in _walk(source)}
+    files = package_files(source)
     settings = {"executable": None, "state_dir": None, **(read_settings(dest / SETTINGS) or {})}
     settings["executable"] = executable
     files[SETTINGS] = (json.dumps(settings, indent=1) + "\n").encode("utf-8")
     return files
-
-
-def _walk(folder: Path) -> list[Path]:
-    """The files under `folder`, links followed: the host kit (rushes_nuke/rushes_hostkit) is a link
-    to hosts/kit/rushes_hostkit in a source tree, which Path.rglob would not enter."""
-    found = []
-    for top, dirs, names in os.walk(folder, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        found += [Path(top) / n for n in sorted(names) if not n.endswith(".pyc")]
-    return found
 
 
 def plugin_line(dest: Path) -> str:
